@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from viewflow.contrib.auth import AuthViewset
+from viewflow.urls import Site
+from viewflow.workflow.flow import FlowViewset, WorkflowAppViewset
+
+from proposals.flows import ProposalFlow
+from workflows import access
+
+site = Site(
+    title="同心",
+    viewsets=[
+        WorkflowAppViewset(flow_viewsets=[FlowViewset(ProposalFlow, icon="description")]),
+    ],
+)
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", AuthViewset(with_profile_view=False).urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", access.rule(access.PUBLIC)(JavaScriptCatalog.as_view()), name="javascript-catalog"),
+    path("notifications/", include("notifications.urls")),
+    path("", include("workflows.urls")),
+    path("proposals/", include("proposals.urls")),
+    path("", site.urls),
+]

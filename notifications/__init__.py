@@ -1,0 +1,1 @@
+"""Delivery only: recipients, messages, links and idempotency keys. It knows nothing of cases."""

@@ -1,0 +1,2 @@
+def unread_count(request):
+    return {}

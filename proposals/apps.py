@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class ProposalsConfig(AppConfig):
+    name = "proposals"
+    verbose_name = _("政协提案")
+
+    def ready(self):
+        from . import roles
+
+        post_migrate.connect(roles.ensure_roles, sender=self)

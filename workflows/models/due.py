@@ -1,0 +1,53 @@
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DueItem(models.Model):
+    """A deadline the sweeps watch: one per open stage task or assignment window.
+
+    An extension or a calendar change bumps ``due_version`` so that reminders for the new date still fire
+    and none repeat for the old one.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", _("进行中")
+        DONE = "done", _("已完成")
+        CANCELED = "canceled", _("已取消")
+
+    subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    subject_id = models.CharField(max_length=64)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    purpose = models.CharField(_("事项"), max_length=60)
+    title = models.CharField(_("标题"), max_length=200)
+    rule = models.ForeignKey("workflows.DeadlineRule", on_delete=models.PROTECT, null=True, blank=True)
+    anchor_at = models.DateTimeField(_("起算时间"))
+    due_at = models.DateTimeField(_("截止时间"))
+    due_version = models.PositiveIntegerField(_("期限版本"), default=1)
+    provisional = models.BooleanField(
+        _("暂定"), default=False, help_text=_("截止日落在尚未录入节假日的年份，按周一至周五估算。")
+    )
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.OPEN)
+    closed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("期限事项")
+        verbose_name_plural = _("期限事项")
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"], name="due_subject_idx"),
+            models.Index(
+                fields=["due_at"], name="due_open_idx", condition=models.Q(state="open")
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "purpose"],
+                condition=models.Q(state="open"),
+                name="unique_open_due_item",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.title} {self.due_at:%Y-%m-%d}"
