@@ -8,6 +8,6 @@ class ProposalsConfig(AppConfig):
     verbose_name = _("政协提案")
 
     def ready(self):
-        from . import roles
+        from . import events, roles  # noqa: F401  (events registers timeline labels)
 
         post_migrate.connect(roles.ensure_roles, sender=self)

@@ -184,6 +184,8 @@ class Proposal(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("录入人")
     )
+    # A token rendered into the new-proposal form: a repeated POST of the same form creates nothing new.
+    submission_key = models.CharField(max_length=64, blank=True, editable=False)
     no_secret_confirmed = models.BooleanField(_("确认不涉及国家秘密"), default=False)
     status = models.CharField(
         _("状态"), max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT, db_index=True
@@ -219,7 +221,11 @@ class Proposal(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["term", "year", "serial"], condition=models.Q(serial__isnull=False), name="unique_proposal_number"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["submitted_by", "submission_key"], condition=~models.Q(submission_key=""),
+                name="unique_proposal_submission_key",
+            ),
         ]
         indexes = [models.Index(fields=["first_proposer", "status"], name="proposal_proposer_idx")]
 

@@ -7,6 +7,7 @@ patterns to prove none is missing and that out-of-scope objects answer 404 with 
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
@@ -44,6 +45,12 @@ def deny(request, *, subject=None, reason: str = "") -> Http404:
         ip_address=client_ip(request),
     )
     return Http404()
+
+
+def forbid(request, *, subject=None, reason: str = "") -> PermissionDenied:
+    """Record a refused action on an object the user may see, and return the 403 to raise."""
+    deny(request, subject=subject, reason=reason)
+    return PermissionDenied(reason)
 
 
 def grant(*, user, subject, kind: str = AccessGrant.Kind.READ, granted_by=None, reason: str = "", valid_from=None,

@@ -5,6 +5,13 @@ from django.db import models
 
 from .models import AuditEvent
 
+# Each app registers the labels of its actions (code -> lazy Chinese label) for timelines.
+ACTION_LABELS: dict[str, str] = {}
+
+
+def label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
 
 def record(
     *,

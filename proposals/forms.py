@@ -1,0 +1,148 @@
+"""Forms only parse and present input; the rules live in ``proposals.services``."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from workflows.models import Unit
+
+from .models import Assignment, Member, Proposal, Topic
+
+
+class MemberChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, member):
+        return f"{member.name}（{member.sector}）"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+class ProposalForm(forms.Form):
+    kind = forms.ChoiceField(label=_("提案类型"), choices=Proposal.Kind.choices, initial=Proposal.Kind.MEMBER)
+    title = forms.CharField(
+        label=_("案由"), max_length=60, help_text=_("一事一案，通常写作“关于……的建议”，不超过 60 字。")
+    )
+    topic = forms.ModelChoiceField(label=_("类别"), queryset=Topic.objects.all(), required=False)
+    reasons = forms.CharField(
+        label=_("理由"), widget=forms.Textarea, required=False, max_length=5000,
+        help_text=_("情况和分析：有情况、有分析。"),
+    )
+    suggestions = forms.CharField(
+        label=_("办法"), widget=forms.Textarea, required=False, max_length=5000,
+        help_text=_("具体、可行的建议。"),
+    )
+    cosigners = MemberChoiceField(
+        label=_("联名委员"), queryset=Member.objects.none(), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("仅联名提案填写；提交后联名委员须在线确认。"),
+    )
+    organisation_name = forms.CharField(label=_("提案单位"), max_length=100, required=False,
+                                        help_text=_("集体提案填写党派、团体、界别、小组或专委会的全称。"))
+    contact_person = forms.CharField(label=_("联系人"), max_length=50, required=False)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=40, required=False)
+    attachments = MultipleFileField(
+        label=_("附件"), required=False, help_text=_("PDF、Word、Excel、JPEG、PNG，每个不超过 20 MB。")
+    )
+    no_secret_confirmed = forms.BooleanField(label=_("本提案不涉及国家秘密"), required=False)
+
+    def __init__(self, *args, term=None, proposer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = Member.objects.filter(term=term, is_active=True).order_by("sector", "name") if term else Member.objects.none()
+        if proposer is not None:
+            members = members.exclude(user=proposer)
+        self.fields["cosigners"].queryset = members
+
+    def cosigner_user_ids(self) -> tuple[int, ...]:
+        return tuple(m.user_id for m in self.cleaned_data.get("cosigners") or ())
+
+
+class OnBehalfForm(forms.Form):
+    """Staff entering a paper proposal for a member (代委员录入)."""
+
+    on_behalf_of = forms.ModelChoiceField(label=_("代哪位委员录入"), queryset=Member.objects.none(), required=False)
+
+    def __init__(self, *args, term=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if term:
+            self.fields["on_behalf_of"].queryset = Member.objects.filter(term=term, is_active=True).order_by("name")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class ReviewForm(forms.Form):
+    """审查立案: one form, four outcomes."""
+
+    DECISIONS = [
+        ("accept", _("立案")),
+        ("reject", _("不予立案")),
+        ("merge", _("并案")),
+        ("return", _("退回修改")),
+    ]
+    decision = forms.ChoiceField(label=_("审查结论"), choices=DECISIONS, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("审查意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                              max_length=2000)
+    suggested_units = forms.ModelMultipleChoiceField(
+        label=_("建议承办单位"), queryset=Unit.objects.filter(kind=Unit.Kind.HANDLING, is_active=True), required=False
+    )
+    ground = forms.ChoiceField(label=_("不予立案理由"), choices=[("", "---------"), *Proposal.RejectionGround.choices],
+                               required=False)
+    disposition = forms.ChoiceField(label=_("处置方式"), choices=[("", "---------"), *Proposal.Disposition.choices],
+                                    required=False)
+    proposer_consent = forms.NullBooleanField(
+        label=_("提案者是否同意转送"), required=False,
+        widget=forms.Select(choices=[("unknown", _("尚未征询")), ("true", _("同意")), ("false", _("不同意"))]),
+    )
+    master = forms.ModelChoiceField(label=_("并入提案"), queryset=Proposal.objects.none(), required=False)
+
+    def __init__(self, *args, proposal=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if proposal is not None:
+            self.fields["master"].queryset = (
+                Proposal.objects.filter(term=proposal.term, serial__isnull=False).exclude(pk=proposal.pk)
+                .order_by("-year", "-serial")
+            )
+
+
+class AssignForm(forms.Form):
+    mode = forms.ChoiceField(
+        label=_("交办方式"),
+        choices=[(Assignment.Role.SOLE, _("独办")), (Assignment.Role.LEAD, _("主办 + 会办")),
+                 (Assignment.Role.SEPARATE, _("分办"))],
+        widget=forms.RadioSelect, initial=Assignment.Role.SOLE,
+    )
+    lead_units = forms.ModelMultipleChoiceField(
+        label=_("主办 / 独办 / 分办单位"), queryset=Unit.objects.filter(kind=Unit.Kind.HANDLING, is_active=True),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    co_units = forms.ModelMultipleChoiceField(
+        label=_("会办单位"), queryset=Unit.objects.filter(kind=Unit.Kind.HANDLING, is_active=True), required=False,
+        widget=forms.CheckboxSelectMultiple, help_text=_("仅“主办 + 会办”时选择。"),
+    )
+    comment = forms.CharField(label=_("交办意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                              max_length=2000)
+
+
+class AdjustmentDecisionForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        label=_("决定"), choices=[("1", _("同意调整，改派其他单位")), ("0", _("不同意，仍由原单位办理"))],
+        coerce=lambda v: v == "1", widget=forms.RadioSelect,
+    )
+    new_unit = forms.ModelChoiceField(
+        label=_("改派至"), queryset=Unit.objects.filter(kind=Unit.Kind.HANDLING, is_active=True), required=False
+    )
+    comment = forms.CharField(label=_("意见"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+

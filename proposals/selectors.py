@@ -1,0 +1,122 @@
+"""Reads for the proposal pages: querysets with their relations loaded, so list pages cost a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case, F, Prefetch, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from workflows.calendar import working_days_between
+from workflows.models import DueItem
+
+from . import access
+from .models import Assignment, Cosigner, Proposal, ProposalStatus
+
+
+@dataclass(frozen=True)
+class Step:
+    """Where a proposal stands: the step, who holds it, and until when."""
+
+    label: str
+    holder: str
+    due_at: datetime | None = None
+    provisional: bool = False
+
+    @property
+    def days_left(self) -> int | None:
+        if self.due_at is None:
+            return None
+        return working_days_between(timezone.localdate(), timezone.localdate(self.due_at))
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_at is not None and self.due_at < timezone.now()
+
+
+def with_relations(queryset):
+    return queryset.select_related("term", "topic", "first_proposer", "master").prefetch_related(
+        Prefetch("cosigners", queryset=Cosigner.objects.select_related("user")),
+        Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("pk")),
+    )
+
+
+def attach_due_items(proposals) -> list[Proposal]:
+    """Load the open due items of a page of proposals and their assignments in two queries."""
+    proposals = list(proposals)
+    by_proposal = {str(p.pk): p for p in proposals}
+    by_assignment = {str(a.pk): a for p in proposals for a in p.assignments.all()}
+    for obj in [*proposals, *by_assignment.values()]:
+        obj.open_due = []
+    for model, index in ((Proposal, by_proposal), (Assignment, by_assignment)):
+        if not index:
+            continue
+        items = DueItem.objects.filter(
+            subject_type=ContentType.objects.get_for_model(model), subject_id__in=list(index), state=DueItem.State.OPEN
+        ).order_by("due_at")
+        for item in items:
+            index[item.subject_id].open_due.append(item)
+    return proposals
+
+
+def current_step(proposal: Proposal) -> Step:
+    """Needs :func:`with_relations` and :func:`attach_due_items` on the proposal (no extra queries)."""
+    due = proposal.open_due[0] if getattr(proposal, "open_due", None) else None
+    due_at, provisional = (due.due_at, due.provisional) if due else (None, False)
+    status = proposal.status
+    if status in (ProposalStatus.DRAFT, ProposalStatus.RETURNED):
+        return Step(_("提案人修改") if status == ProposalStatus.RETURNED else _("草稿"), proposal.proposer_display)
+    if status == ProposalStatus.COSIGNING:
+        waiting = [c.user.get_full_name() for c in proposal.cosigners.all() if c.status == Cosigner.Status.INVITED]
+        return Step(_("征集联名"), "、".join(waiting), due_at, provisional)
+    if status == ProposalStatus.SUBMITTED:
+        return Step(_("审查立案"), _("政协提案委员会"), due_at, provisional)
+    if status == ProposalStatus.ACCEPTED:
+        return Step(_("交办"), _("督查室"), due_at, provisional)
+    if status in (ProposalStatus.ASSIGNED, ProposalStatus.IN_HANDLING):
+        live = [a for a in proposal.assignments.all() if a.state != Assignment.State.REASSIGNED]
+        pending = [a for a in live if a.state in (Assignment.State.PENDING_RECEIPT, Assignment.State.DISPUTED)]
+        shown = pending or live
+        dues = sorted((d for a in shown for d in getattr(a, "open_due", [])), key=lambda d: d.due_at)
+        first = dues[0] if dues else None
+        label = _("签收") if pending else _("办理")
+        return Step(label, "、".join(str(a.unit) for a in shown), first.due_at if first else None,
+                    first.provisional if first else False)
+    return Step(proposal.get_status_display(), "")
+
+
+def my_proposals(user):
+    """我的提案: the user's own proposals and those they co-signed or were invited to co-sign."""
+    return with_relations(
+        Proposal.objects.filter(pk__in=Proposal.objects.filter(first_proposer=user).values("pk"))
+        | Proposal.objects.filter(pk__in=Proposal.objects.filter(submitted_by=user).values("pk"))
+        | Proposal.objects.filter(pk__in=Cosigner.objects.filter(user=user).values("proposal_id"))
+    ).order_by("-created")
+
+
+def staff_proposals(user):
+    return with_relations(access.visible_proposals(user)).order_by("-created")
+
+
+def unit_assignments(user):
+    """The unit inbox: only assignments of the user's units, soonest deadline first."""
+    waiting_for_receipt = When(
+        state__in=(Assignment.State.PENDING_RECEIPT, Assignment.State.DISPUTED), then=F("receipt_due_at")
+    )
+    return (
+        Assignment.objects.filter(unit__in=access.unit_ids(user))
+        .exclude(state=Assignment.State.REASSIGNED)
+        .select_related("unit", "proposal", "proposal__first_proposer", "proposal__topic")
+        .annotate(next_due_at=Case(waiting_for_receipt, default=F("reply_due_at")))
+        .order_by("next_due_at", "pk")
+    )
+
+
+def open_due(subject) -> list[DueItem]:
+    return list(
+        DueItem.objects.filter(
+            subject_type=ContentType.objects.get_for_model(subject), subject_id=str(subject.pk),
+            state=DueItem.State.OPEN,
+        ).order_by("due_at")
+    )

@@ -1,0 +1,666 @@
+"""Every state change of a proposal and of its per-unit assignments (DOMAIN §2.1–2.4, §2.9).
+
+Each function: checks permission, validates, changes state, writes the audit row, notifies, all in one transaction
+under a row lock on the proposal (and the flow lock where a viewflow task completes). Views and tasks call these;
+nothing else changes a proposal's state.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import filetype
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from notifications.services import notify
+from workflows import audit, due, engine
+from workflows.calendar import compute_due
+from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
+
+from . import access, errors  # noqa: F401  (errors registers the proposal messages)
+from .flows import ProposalFlow
+from workflows.models import UnitMembership
+
+from .models import Assignment, Attachment, Cosigner, NumberCounter, Proposal, ProposalStatus, Session, Term
+
+ALLOWED_ATTACHMENTS = {
+    # detected type -> accepted name endings
+    "application/pdf": (".pdf",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+}
+MAX_ATTACHMENTS = 10
+
+
+@dataclass(frozen=True)
+class ProposalContent:
+    """What a proposer writes; validated by the services, not by the form alone (a later API reuses it)."""
+
+    kind: str
+    title: str
+    reasons: str
+    suggestions: str
+    topic_id: int | None = None
+    organisation_name: str = ""
+    contact_person: str = ""
+    contact_phone: str = ""
+    no_secret_confirmed: bool = False
+    cosigner_ids: tuple[int, ...] = ()
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+
+
+def _locked(proposal: Proposal) -> Proposal:
+    return Proposal.objects.select_for_update().select_related("term", "process").get(pk=proposal.pk)
+
+
+def _require(condition: bool, code: str = "permission_denied"):
+    if not condition:
+        raise PermissionDeniedError(code)
+
+
+def _expect_status(proposal: Proposal, *statuses):
+    if proposal.status not in statuses:
+        raise StaleStateError("stale_state")
+
+
+def _set_status(proposal: Proposal, status: str, *, actor, action: str, comment: str = "", extra_fields=(),
+                changes=None, on_behalf_of=None):
+    old = proposal.status
+    proposal.status = status
+    proposal.save(update_fields=["status", "updated", *extra_fields])
+    audit.record(
+        subject=proposal, actor=actor, action=action, from_state=old, to_state=status, comment=comment,
+        changes=changes, on_behalf_of=on_behalf_of,
+    )
+
+
+def _link(proposal: Proposal) -> str:
+    return reverse("proposals:detail", args=[proposal.pk])
+
+
+def _proposers(proposal: Proposal):
+    """Everyone who must hear about the proposal's fate: the first proposer and confirmed co-signers."""
+    users = [proposal.first_proposer or proposal.submitted_by]
+    users += [c.user for c in proposal.cosigners.filter(status=Cosigner.Status.CONFIRMED).select_related("user")]
+    return users
+
+
+def _users_with_perm(perm: str):
+    """Active users holding ``perm`` through a role group (roles are groups; see ``proposals.roles``)."""
+    app_label, codename = perm.split(".")
+    groups = Group.objects.filter(permissions__content_type__app_label=app_label, permissions__codename=codename)
+    return get_user_model().objects.filter(is_active=True, groups__in=groups).distinct()
+
+
+def _unit_members(unit_id: int):
+    return [m.user for m in UnitMembership.objects.filter(unit_id=unit_id, user__is_active=True).select_related("user")]
+
+
+def current_term() -> Term:
+    term = Term.objects.filter(is_current=True).first()
+    if term is None:
+        raise ServiceError("no_current_term")
+    return term
+
+
+def _check_eligible(term: Term, user):
+    if access.current_member(user, term) is None:
+        raise ServiceError("not_eligible", params={"name": user.get_full_name() or user.get_username()})
+
+
+def _validate_content(content: ProposalContent, *, term: Term, proposer, for_submission: bool):
+    missing = []
+    if not content.title.strip():
+        missing.append(_("案由"))
+    if for_submission:
+        if not content.reasons.strip():
+            missing.append(_("理由"))
+        if not content.suggestions.strip():
+            missing.append(_("办法"))
+        if not content.topic_id:
+            missing.append(_("类别"))
+    if missing:
+        raise ServiceError("incomplete", params={"fields": "、".join(str(m) for m in missing)})
+    if content.kind in Proposal.COLLECTIVE_KINDS:
+        if not content.organisation_name.strip() or not content.contact_person.strip():
+            raise ServiceError("collective_needs_organisation", field="organisation_name")
+    else:
+        _check_eligible(term, proposer)
+    if content.kind == Proposal.Kind.JOINT:
+        if proposer.pk in content.cosigner_ids:
+            raise ServiceError("cosigner_is_proposer", field="cosigners")
+        if for_submission and not content.cosigner_ids:
+            raise ServiceError("joint_needs_cosigners", field="cosigners")
+        for user in get_user_model().objects.filter(pk__in=content.cosigner_ids):
+            _check_eligible(term, user)
+    if for_submission and not content.no_secret_confirmed:
+        raise ServiceError("secret_not_confirmed", field="no_secret_confirmed")
+
+
+def _apply_content(proposal: Proposal, content: ProposalContent):
+    proposal.kind = content.kind
+    proposal.title = content.title.strip()
+    proposal.reasons = content.reasons.strip()
+    proposal.suggestions = content.suggestions.strip()
+    proposal.topic_id = content.topic_id
+    proposal.organisation_name = content.organisation_name.strip() if proposal.is_collective else ""
+    proposal.contact_person = content.contact_person.strip()
+    proposal.contact_phone = content.contact_phone.strip()
+    proposal.no_secret_confirmed = content.no_secret_confirmed
+
+
+def _sync_cosigners(proposal: Proposal, cosigner_ids):
+    wanted = list(dict.fromkeys(cosigner_ids)) if proposal.kind == Proposal.Kind.JOINT else []
+    proposal.cosigners.exclude(user_id__in=wanted).delete()
+    existing = set(proposal.cosigners.values_list("user_id", flat=True))
+    Cosigner.objects.bulk_create(
+        [Cosigner(proposal=proposal, user_id=uid, order=i) for i, uid in enumerate(wanted) if uid not in existing]
+    )
+    # A returned joint proposal goes round again: everybody confirms the new text.
+    proposal.cosigners.update(status=Cosigner.Status.INVITED, responded_at=None)
+
+
+# --- drafting and submission (B1, B2) ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def proposal_save_draft(*, actor, content: ProposalContent, proposal: Proposal | None = None,
+                        on_behalf_of=None, submission_key: str = "") -> Proposal:
+    """Create or update a draft (or a returned proposal). Staff may write for a member (``on_behalf_of``).
+
+    A new draft posted twice with the same ``submission_key`` (a double click, a retried request) is created once.
+    """
+    if on_behalf_of is not None and on_behalf_of != actor:
+        _require(actor.has_perm("proposals.submit_for_member"))
+    proposer = on_behalf_of or actor
+    if proposal is None and submission_key:
+        existing = Proposal.objects.filter(submitted_by=actor, submission_key=submission_key).first()
+        if existing is not None:
+            return existing
+    if proposal is None:
+        term = current_term()
+        _validate_content(content, term=term, proposer=proposer, for_submission=False)
+        proposal = Proposal(term=term, submitted_by=actor, first_proposer=proposer, status=ProposalStatus.DRAFT,
+                            submission_key=submission_key[:64])
+        _apply_content(proposal, content)
+        proposal.save()
+        audit.record(subject=proposal, actor=actor, action="proposal.drafted", to_state=ProposalStatus.DRAFT,
+                     on_behalf_of=on_behalf_of)
+    else:
+        proposal = _locked(proposal)
+        if not access.can_edit(actor, proposal):
+            if proposal.status not in (ProposalStatus.DRAFT, ProposalStatus.RETURNED):
+                raise ServiceError("not_editable")
+            raise PermissionDeniedError("permission_denied")
+        _validate_content(content, term=proposal.term, proposer=proposal.first_proposer, for_submission=False)
+        before = {f: getattr(proposal, f) for f in ("kind", "title", "reasons", "suggestions", "topic_id")}
+        _apply_content(proposal, content)
+        proposal.save()
+        changed = {f: [before[f], getattr(proposal, f)] for f in before if before[f] != getattr(proposal, f)}
+        audit.record(subject=proposal, actor=actor, action="proposal.edited", changes=changed)
+    _sync_cosigners(proposal, content.cosigner_ids)
+    return proposal
+
+
+def _timing(term: Term, today):
+    session = Session.objects.filter(
+        term=term, submission_opens_on__lte=today, submission_closes_on__gte=today
+    ).first()
+    return (Proposal.Timing.PLENARY, session) if session else (Proposal.Timing.INTERIM, None)
+
+
+@transaction.atomic
+def proposal_submit(*, actor, proposal: Proposal) -> Proposal:
+    """Submit a draft or a revised proposal: joint ones go to co-signing first, others straight to review."""
+    proposal = _locked(proposal)
+    _require(access.is_proposer(actor, proposal))
+    _expect_status(proposal, ProposalStatus.DRAFT, ProposalStatus.RETURNED)
+    content = ProposalContent(
+        kind=proposal.kind, title=proposal.title, reasons=proposal.reasons, suggestions=proposal.suggestions,
+        topic_id=proposal.topic_id, organisation_name=proposal.organisation_name,
+        contact_person=proposal.contact_person, contact_phone=proposal.contact_phone,
+        no_secret_confirmed=proposal.no_secret_confirmed,
+        cosigner_ids=tuple(proposal.cosigners.values_list("user_id", flat=True)),
+    )
+    _validate_content(content, term=proposal.term, proposer=proposal.first_proposer or actor, for_submission=True)
+    now = timezone.now()
+    if proposal.status == ProposalStatus.DRAFT:
+        proposal.timing, proposal.session = _timing(proposal.term, timezone.localdate(now))
+        if proposal.kind in Proposal.PLENARY_ONLY_KINDS and proposal.timing != Proposal.Timing.PLENARY:
+            raise ServiceError("plenary_only")
+    if proposal.kind == Proposal.Kind.JOINT:
+        item = due.open_due_item(
+            subject=proposal, purpose="cosign", title=_("联名确认：%(title)s") % {"title": proposal.title},
+            rule_code="proposal-cosign", anchor_at=now,
+        )
+        proposal.cosign_deadline = item.due_at
+        _set_status(proposal, ProposalStatus.COSIGNING, actor=actor, action="proposal.cosigning_opened",
+                    extra_fields=["timing", "session", "cosign_deadline"])
+        for cosigner in proposal.cosigners.select_related("user"):
+            notify(
+                recipients=[cosigner.user], key=f"cosign-invite-{proposal.pk}-{item.due_version}-{item.pk}",
+                title=_("请确认联名：%(title)s") % {"title": proposal.title},
+                body=_("%(name)s 邀请您联名提出提案，请在 %(due)s 前确认。") % {
+                    "name": proposal.proposer_display, "due": timezone.localtime(item.due_at).strftime("%Y-%m-%d")},
+                link=_link(proposal),
+            )
+        return proposal
+    return _enter_review(proposal, actor=actor, now=now)
+
+
+def _enter_review(proposal: Proposal, *, actor, now) -> Proposal:
+    # A proposal that already has a process was returned and revised: its flow waits in ``revise``.
+    returned = proposal.process_id is not None
+    proposal.submitted_at = now
+    _set_status(proposal, ProposalStatus.SUBMITTED, actor=actor,
+                action="proposal.resubmitted" if returned else "proposal.submitted",
+                extra_fields=["timing", "session", "submitted_at"])
+    if returned:
+        engine.complete_handle_task(process=proposal.process, node=ProposalFlow.revise)
+    else:
+        engine.start(ProposalFlow, ProposalFlow.start, proposal=proposal)
+    due.open_due_item(subject=proposal, purpose="review", title=_("审查立案：%(title)s") % {"title": proposal.title},
+                      rule_code="proposal-review", anchor_at=now)
+    return proposal
+
+
+@transaction.atomic
+def cosign_respond(*, actor, proposal: Proposal, confirm: bool) -> Proposal:
+    """A co-signer confirms or declines online (B2); when everyone has answered, co-signing closes at once."""
+    proposal = _locked(proposal)
+    _expect_status(proposal, ProposalStatus.COSIGNING)
+    cosigner = proposal.cosigners.filter(user=actor).first()
+    _require(cosigner is not None)
+    if cosigner.status != Cosigner.Status.INVITED:
+        raise StaleStateError("stale_state")
+    cosigner.status = Cosigner.Status.CONFIRMED if confirm else Cosigner.Status.DECLINED
+    cosigner.responded_at = timezone.now()
+    cosigner.save(update_fields=["status", "responded_at"])
+    audit.record(subject=proposal, actor=actor, action="proposal.cosign_confirmed" if confirm else "proposal.cosign_declined")
+    if not proposal.cosigners.filter(status=Cosigner.Status.INVITED).exists():
+        _close_cosigning(proposal, actor=actor)
+    return proposal
+
+
+def _close_cosigning(proposal: Proposal, *, actor):
+    dropped = list(proposal.cosigners.filter(status=Cosigner.Status.INVITED).select_related("user"))
+    proposal.cosigners.filter(status=Cosigner.Status.INVITED).update(status=Cosigner.Status.DROPPED)
+    due.close_due_items(subject=proposal, purpose="cosign")
+    if dropped:
+        audit.record(
+            subject=proposal, actor=actor, action="proposal.cosigners_dropped",
+            comment="、".join(c.user.get_full_name() or c.user.get_username() for c in dropped),
+        )
+    if not proposal.cosigners.filter(status=Cosigner.Status.CONFIRMED).exists():
+        # Nobody joined: it stays the first proposer's own proposal.
+        proposal.kind = Proposal.Kind.MEMBER
+        proposal.save(update_fields=["kind"])
+    _enter_review(proposal, actor=actor, now=timezone.now())
+
+
+@transaction.atomic
+def proposal_close_expired_cosigning(*, proposal: Proposal) -> bool:
+    """Close co-signing whose deadline has passed (run by the sweep; safe to run twice)."""
+    proposal = _locked(proposal)
+    if proposal.status != ProposalStatus.COSIGNING or proposal.cosign_deadline > timezone.now():
+        return False
+    _close_cosigning(proposal, actor=None)
+    return True
+
+
+@transaction.atomic
+def proposal_withdraw(*, actor, proposal: Proposal, reason: str) -> Proposal:
+    """撤案: terminal; allowed to the proposer until the proposal is assigned."""
+    proposal = _locked(proposal)
+    _require(access.is_proposer(actor, proposal))
+    if proposal.status not in access.WITHDRAWABLE:
+        raise ServiceError("not_withdrawable")
+    if not reason.strip():
+        raise ServiceError("reason_required", field="reason")
+    _set_status(proposal, ProposalStatus.WITHDRAWN, actor=actor, action="proposal.withdrawn", comment=reason.strip())
+    if proposal.process_id:
+        engine.cancel_process(process=proposal.process)
+    due.close_due_items(subject=proposal, state="canceled")
+    return proposal
+
+
+# --- attachments -----------------------------------------------------------------------------------------------
+
+
+def _sniff(upload) -> str | None:
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    return kind.mime if kind else None
+
+
+@transaction.atomic
+def attachment_add(*, actor, proposal: Proposal, upload) -> Attachment:
+    """Store an upload whose real content (not its name) is an allowed type, under a name we choose."""
+    proposal = _locked(proposal)
+    _require(access.can_edit(actor, proposal))
+    name = (upload.name or "").replace("\x00", "").split("/")[-1].split("\\")[-1][:200] or "file"
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        raise ServiceError("attachment_size", field="attachments", params={"name": name, "limit": limit // 2**20})
+    if proposal.attachments.count() >= MAX_ATTACHMENTS:
+        raise ServiceError("attachment_count", field="attachments", params={"limit": MAX_ATTACHMENTS})
+    mime = _sniff(upload)
+    if mime not in ALLOWED_ATTACHMENTS or not name.lower().endswith(ALLOWED_ATTACHMENTS[mime]):
+        raise ServiceError("attachment_type", field="attachments", params={"name": name})
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        proposal=proposal, token=secrets.token_hex(16), original_name=name, content_type=mime, size=upload.size,
+        sha256=digest.hexdigest(), uploaded_by=actor,
+    )
+    attachment.file.save(attachment.token, ContentFile(upload.read()), save=False)
+    attachment.save()
+    audit.record(subject=proposal, actor=actor, action="proposal.attachment_added", comment=name)
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, actor, attachment: Attachment) -> None:
+    proposal = _locked(attachment.proposal)
+    _require(access.can_edit(actor, proposal))
+    name = attachment.original_name
+    attachment.file.delete(save=False)
+    attachment.delete()
+    audit.record(subject=proposal, actor=actor, action="proposal.attachment_removed", comment=name)
+
+
+# --- review (B3–B5) -------------------------------------------------------------------------------------------
+
+
+def _review_guard(actor, proposal: Proposal) -> Proposal:
+    proposal = _locked(proposal)
+    _expect_status(proposal, ProposalStatus.SUBMITTED)
+    _require(access.can_review(actor, proposal))
+    return proposal
+
+
+def _next_serial(term: Term, year: int) -> int:
+    """Take the next official number under a row lock: a rolled-back acceptance gives its number back."""
+    try:
+        with transaction.atomic():
+            NumberCounter.objects.get_or_create(term=term, year=year)
+    except IntegrityError:
+        pass  # created concurrently by another acceptance
+    counter = NumberCounter.objects.select_for_update().get(term=term, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+@transaction.atomic
+def proposal_accept(*, actor, proposal: Proposal, comment: str = "", suggested_unit_ids=()) -> Proposal:
+    """立案: give the official number (gapless per term and year) and pass it to 督查室 for assignment."""
+    proposal = _review_guard(actor, proposal)
+    now = timezone.now()
+    proposal.year = timezone.localdate(now).year
+    proposal.serial = _next_serial(proposal.term, proposal.year)
+    proposal.accepted_at = now
+    proposal.review_comment = comment.strip()
+    _set_status(proposal, ProposalStatus.ACCEPTED, actor=actor, action="proposal.accepted", comment=comment.strip(),
+                extra_fields=["year", "serial", "accepted_at", "review_comment"],
+                changes={"number": proposal.number})
+    if suggested_unit_ids:
+        proposal.suggested_units.set(suggested_unit_ids)
+    engine.complete_human_task(process=proposal.process, node=ProposalFlow.review, actor=actor)
+    due.close_due_items(subject=proposal, purpose="review")
+    due.open_due_item(subject=proposal, purpose="assign", title=_("交办：%(title)s") % {"title": proposal.title},
+                      rule_code="proposal-assign", anchor_at=now)
+    notify(recipients=_proposers(proposal), key=f"proposal-accepted-{proposal.pk}",
+           title=_("提案已立案：%(title)s") % {"title": proposal.title},
+           body=_("您的提案已立案，编号 %(number)s。") % {"number": proposal.number}, link=_link(proposal))
+    notify(recipients=_users_with_perm("proposals.assign_proposal"), key=f"proposal-to-assign-{proposal.pk}",
+           title=_("待交办提案：%(title)s") % {"title": proposal.title}, link=_link(proposal))
+    return proposal
+
+
+@transaction.atomic
+def proposal_reject(*, actor, proposal: Proposal, ground: str, disposition: str, proposer_consent: bool | None,
+                    comment: str) -> Proposal:
+    """不予立案 with one of the ten grounds; forwarding elsewhere needs the proposer's consent (DOMAIN §2.3)."""
+    proposal = _review_guard(actor, proposal)
+    if ground not in Proposal.RejectionGround.values:
+        raise ServiceError("ground_required", field="ground")
+    if disposition not in Proposal.Disposition.values:
+        raise ServiceError("disposition_required", field="disposition")
+    if disposition != Proposal.Disposition.NONE and proposer_consent is None:
+        raise ServiceError("consent_required", field="proposer_consent")
+    if not comment.strip():
+        raise ServiceError("comment_required", field="comment")
+    proposal.rejection_ground, proposal.disposition = ground, disposition
+    proposal.proposer_consent = proposer_consent if disposition != Proposal.Disposition.NONE else None
+    proposal.review_comment = comment.strip()
+    _set_status(proposal, ProposalStatus.NOT_ACCEPTED, actor=actor, action="proposal.not_accepted",
+                comment=comment.strip(),
+                extra_fields=["rejection_ground", "disposition", "proposer_consent", "review_comment"],
+                changes={"ground": proposal.get_rejection_ground_display(),
+                         "disposition": proposal.get_disposition_display()})
+    engine.complete_human_task(process=proposal.process, node=ProposalFlow.review, actor=actor)
+    due.close_due_items(subject=proposal, purpose="review")
+    notify(recipients=_proposers(proposal), key=f"proposal-not-accepted-{proposal.pk}",
+           title=_("提案不予立案：%(title)s") % {"title": proposal.title},
+           body=_("理由：%(ground)s。处置：%(disposition)s。%(comment)s") % {
+               "ground": proposal.get_rejection_ground_display(), "disposition": proposal.get_disposition_display(),
+               "comment": comment.strip()},
+           link=_link(proposal))
+    return proposal
+
+
+@transaction.atomic
+def proposal_merge(*, actor, proposal: Proposal, master: Proposal, comment: str) -> Proposal:
+    """并案 into an accepted proposal; each proposer is still answered when the master is (DOMAIN §2.3)."""
+    proposal = _review_guard(actor, proposal)
+    if (master.pk == proposal.pk or master.term_id != proposal.term_id or master.serial is None
+            or master.status in (ProposalStatus.MERGED, ProposalStatus.WITHDRAWN, ProposalStatus.NOT_ACCEPTED)):
+        raise ServiceError("master_invalid", field="master")
+    proposal.master = master
+    proposal.review_comment = comment.strip()
+    _set_status(proposal, ProposalStatus.MERGED, actor=actor, action="proposal.merged", comment=comment.strip(),
+                extra_fields=["master", "review_comment"], changes={"master": str(master)})
+    audit.record(subject=master, actor=actor, action="proposal.merged_in", comment=str(proposal))
+    engine.complete_human_task(process=proposal.process, node=ProposalFlow.review, actor=actor)
+    due.close_due_items(subject=proposal, purpose="review")
+    notify(recipients=_proposers(proposal), key=f"proposal-merged-{proposal.pk}",
+           title=_("提案已并案：%(title)s") % {"title": proposal.title},
+           body=_("您的提案已并入 %(master)s 一并办理，办理结果将分别答复您。") % {"master": str(master)},
+           link=_link(proposal))
+    return proposal
+
+
+@transaction.atomic
+def proposal_return(*, actor, proposal: Proposal, comment: str) -> Proposal:
+    """退回修改 (案前协商): the proposer revises and resubmits; the review starts again."""
+    proposal = _review_guard(actor, proposal)
+    if not comment.strip():
+        raise ServiceError("comment_required", field="comment")
+    proposal.review_comment = comment.strip()
+    _set_status(proposal, ProposalStatus.RETURNED, actor=actor, action="proposal.returned", comment=comment.strip(),
+                extra_fields=["review_comment"])
+    engine.complete_human_task(process=proposal.process, node=ProposalFlow.review, actor=actor)
+    due.close_due_items(subject=proposal, purpose="review")
+    notify(recipients=[proposal.first_proposer or proposal.submitted_by],
+           key=f"proposal-returned-{proposal.pk}-{timezone.now().timestamp()}",
+           title=_("提案退回修改：%(title)s") % {"title": proposal.title}, body=comment.strip(), link=_link(proposal))
+    return proposal
+
+
+# --- assignment (B6, B7) ----------------------------------------------------------------------------------------
+
+
+def _validate_plan(mode: str, lead_ids, co_ids):
+    all_ids = list(lead_ids) + list(co_ids)
+    if not all_ids:
+        raise ServiceError("units_required", field="units")
+    if len(set(all_ids)) != len(all_ids):
+        raise ServiceError("unit_twice", field="units")
+    if mode == Assignment.Role.SOLE and (len(lead_ids) != 1 or co_ids):
+        raise ServiceError("sole_one_unit", field="units")
+    if mode == Assignment.Role.LEAD and (len(lead_ids) != 1 or not co_ids):
+        raise ServiceError("lead_required", field="units")
+    if mode == Assignment.Role.SEPARATE and (len(lead_ids) < 2 or co_ids):
+        raise ServiceError("separate_required", field="units")
+
+
+def _new_assignment(*, proposal: Proposal, unit_id: int, role: str, actor, now) -> Assignment:
+    receipt = compute_due(**_rule_args("assignment-receipt"), anchor=now)
+    reply = compute_due(**_rule_args("assignment-reply"), anchor=now)
+    assignment = Assignment.objects.create(
+        proposal=proposal, unit_id=unit_id, role=role, assigned_at=now, assigned_by=actor,
+        receipt_due_at=receipt.due_at, reply_due_at=reply.due_at,
+        provisional_due=receipt.provisional or reply.provisional,
+    )
+    due.open_due_item(subject=assignment, purpose="receipt",
+                      title=_("签收：%(title)s") % {"title": proposal.title}, rule_code="assignment-receipt",
+                      anchor_at=now)
+    notify(recipients=_unit_members(unit_id), key=f"assignment-new-{assignment.pk}",
+           title=_("新交办提案：%(title)s") % {"title": proposal.title},
+           body=_("承办方式：%(role)s；请在 %(due)s 前签收或申请调整。") % {
+               "role": assignment.get_role_display(),
+               "due": timezone.localtime(assignment.receipt_due_at).strftime("%Y-%m-%d")},
+           link=reverse("proposals:assignment", args=[assignment.pk]))
+    return assignment
+
+
+def _rule_args(code: str) -> dict:
+    rule = due.rule(code)
+    return {"kind": rule.kind, "amount": rule.amount}
+
+
+@transaction.atomic
+def proposal_assign(*, actor, proposal: Proposal, mode: str, lead_unit_ids, co_unit_ids=(), comment: str = "") -> Proposal:
+    """交办 by 督查室: 独办, 主办 + 会办, or 分办; each unit gets its own assignment, state and deadline."""
+    proposal = _locked(proposal)
+    _expect_status(proposal, ProposalStatus.ACCEPTED)
+    _require(access.can_assign(actor, proposal))
+    lead_unit_ids, co_unit_ids = [int(u) for u in lead_unit_ids], [int(u) for u in co_unit_ids]
+    _validate_plan(mode, lead_unit_ids, co_unit_ids)
+    now = timezone.now()
+    lead_role = mode if mode != Assignment.Role.CO else Assignment.Role.LEAD
+    for unit_id in lead_unit_ids:
+        _new_assignment(proposal=proposal, unit_id=unit_id, role=lead_role, actor=actor, now=now)
+    for unit_id in co_unit_ids:
+        _new_assignment(proposal=proposal, unit_id=unit_id, role=Assignment.Role.CO, actor=actor, now=now)
+    proposal.assigned_at = now
+    units = ", ".join(str(a.unit) for a in proposal.assignments.select_related("unit"))
+    _set_status(proposal, ProposalStatus.ASSIGNED, actor=actor, action="proposal.assigned", comment=comment.strip(),
+                extra_fields=["assigned_at"], changes={"mode": str(Assignment.Role(mode).label), "units": units})
+    engine.complete_human_task(process=proposal.process, node=ProposalFlow.assign, actor=actor)
+    due.close_due_items(subject=proposal, purpose="assign")
+    notify(recipients=_proposers(proposal), key=f"proposal-assigned-{proposal.pk}",
+           title=_("提案已交办：%(title)s") % {"title": proposal.title},
+           body=_("承办单位：%(units)s") % {"units": units}, link=_link(proposal))
+    return proposal
+
+
+def _locked_assignment(assignment: Assignment) -> tuple[Assignment, Proposal]:
+    # Lock order: proposal first, then its assignment, the same in every service.
+    proposal = _locked(assignment.proposal)
+    assignment = Assignment.objects.select_for_update().select_related("unit").get(pk=assignment.pk)
+    return assignment, proposal
+
+
+@transaction.atomic
+def assignment_receive(*, actor, assignment: Assignment) -> Assignment:
+    """签收: the unit accepts its part; when every unit has signed, the proposal is in handling."""
+    assignment, proposal = _locked_assignment(assignment)
+    _require(access.can_act_for_unit(actor, assignment))
+    if assignment.state != Assignment.State.PENDING_RECEIPT:
+        raise StaleStateError("stale_state")
+    assignment.state, assignment.received_at, assignment.received_by = Assignment.State.RECEIVED, timezone.now(), actor
+    assignment.save(update_fields=["state", "received_at", "received_by"])
+    audit.record(subject=assignment, actor=actor, action="assignment.received",
+                 from_state=Assignment.State.PENDING_RECEIPT, to_state=Assignment.State.RECEIVED)
+    audit.record(subject=proposal, actor=actor, action="assignment.received", comment=str(assignment.unit))
+    due.close_due_items(subject=assignment, purpose="receipt")
+    due.open_due_item(subject=assignment, purpose="reply", title=_("办理答复：%(title)s") % {"title": proposal.title},
+                      rule_code="assignment-reply", anchor_at=assignment.assigned_at)
+    live = proposal.assignments.exclude(state=Assignment.State.REASSIGNED)
+    if proposal.status == ProposalStatus.ASSIGNED and not live.exclude(state=Assignment.State.RECEIVED).exists():
+        _set_status(proposal, ProposalStatus.IN_HANDLING, actor=actor, action="proposal.in_handling")
+    return assignment
+
+
+@transaction.atomic
+def assignment_request_adjustment(*, actor, assignment: Assignment, reason: str) -> Assignment:
+    """申请调整 within the window; the unit may not pass the proposal on itself (不得自行转办)."""
+    assignment, proposal = _locked_assignment(assignment)
+    _require(access.can_act_for_unit(actor, assignment))
+    if assignment.state != Assignment.State.PENDING_RECEIPT:
+        raise StaleStateError("stale_state")
+    if timezone.now() > assignment.receipt_due_at:
+        raise ServiceError("adjustment_window_closed", params={
+            "due": timezone.localtime(assignment.receipt_due_at).strftime("%Y-%m-%d")})
+    if not reason.strip():
+        raise ServiceError("reason_required", field="reason")
+    assignment.state, assignment.adjustment_reason = Assignment.State.DISPUTED, reason.strip()
+    assignment.save(update_fields=["state", "adjustment_reason"])
+    audit.record(subject=assignment, actor=actor, action="assignment.adjustment_requested", comment=reason.strip(),
+                 from_state=Assignment.State.PENDING_RECEIPT, to_state=Assignment.State.DISPUTED)
+    audit.record(subject=proposal, actor=actor, action="assignment.adjustment_requested",
+                 comment=f"{assignment.unit}: {reason.strip()}")
+    due.close_due_items(subject=assignment, purpose="receipt")
+    due.open_due_item(subject=assignment, purpose="adjustment",
+                      title=_("调整申请：%(title)s") % {"title": proposal.title}, rule_code="assignment-adjustment")
+    notify(recipients=_users_with_perm("proposals.assign_proposal"), key=f"adjustment-{assignment.pk}",
+           title=_("承办单位申请调整：%(title)s") % {"title": proposal.title},
+           body=f"{assignment.unit}：{reason.strip()}", link=reverse("proposals:assignment", args=[assignment.pk]))
+    return assignment
+
+
+@transaction.atomic
+def assignment_decide_adjustment(*, actor, assignment: Assignment, approve: bool, comment: str,
+                                 new_unit_id: int | None = None) -> Assignment:
+    """督查室 decides: move the part to another unit (REASSIGNED + a new assignment) or keep it with this unit."""
+    assignment, proposal = _locked_assignment(assignment)
+    if assignment.state != Assignment.State.DISPUTED:
+        raise StaleStateError("stale_state")
+    _require(access.can_decide_adjustment(actor, assignment))
+    if not comment.strip():
+        raise ServiceError("comment_required", field="comment")
+    now = timezone.now()
+    due.close_due_items(subject=assignment, purpose="adjustment")
+    assignment.adjustment_decision = comment.strip()
+    if approve:
+        if not new_unit_id:
+            raise ServiceError("new_unit_required", field="new_unit")
+        if proposal.assignments.filter(unit_id=new_unit_id).exclude(state=Assignment.State.REASSIGNED).exists():
+            raise ServiceError("unit_twice", field="new_unit")
+        assignment.state = Assignment.State.REASSIGNED
+        assignment.save(update_fields=["state", "adjustment_decision"])
+        replacement = _new_assignment(proposal=proposal, unit_id=new_unit_id, role=assignment.role, actor=actor, now=now)
+        assignment.replaced_by = replacement
+        assignment.save(update_fields=["replaced_by"])
+        action, to_state = "assignment.reassigned", Assignment.State.REASSIGNED
+    else:
+        assignment.state = Assignment.State.PENDING_RECEIPT
+        # The unit gets a fresh window to sign for it.
+        assignment.receipt_due_at = compute_due(**_rule_args("assignment-receipt"), anchor=now).due_at
+        assignment.save(update_fields=["state", "adjustment_decision", "receipt_due_at"])
+        due.open_due_item(subject=assignment, purpose="receipt", title=_("签收：%(title)s") % {"title": proposal.title},
+                          rule_code="assignment-receipt", anchor_at=now)
+        action, to_state = "assignment.adjustment_refused", Assignment.State.PENDING_RECEIPT
+    audit.record(subject=assignment, actor=actor, action=action, comment=comment.strip(),
+                 from_state=Assignment.State.DISPUTED, to_state=to_state)
+    audit.record(subject=proposal, actor=actor, action=action, comment=f"{assignment.unit}: {comment.strip()}")
+    notify(recipients=_unit_members(assignment.unit_id), key=f"adjustment-decided-{assignment.pk}-{now.timestamp()}",
+           title=_("调整申请已处理：%(title)s") % {"title": proposal.title}, body=comment.strip(),
+           link=reverse("proposals:assignment", args=[assignment.pk]))
+    return assignment

@@ -1,0 +1,300 @@
+"""The proposal services from submission to 签收, through their public functions."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from notifications.models import Notification
+from proposals import services
+from proposals.flows import ProposalFlow
+from proposals.models import Assignment, Cosigner, Proposal, ProposalStatus
+from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
+from workflows.models import AuditEvent, DueItem
+
+from .conftest import accepted, assigned, make_content, submitted
+
+pytestmark = pytest.mark.django_db
+
+
+def actions(proposal):
+    return list(AuditEvent.objects.filter(subject_id=str(proposal.pk), subject_type__model="proposal")
+                .values_list("action", flat=True))
+
+
+def open_tasks(proposal):
+    return Task.objects.filter(process=proposal.process, status__in=[STATUS.NEW, STATUS.ASSIGNED])
+
+
+def test_submitted_proposal_waits_in_the_staff_review_queue(world):
+    # when
+    proposal = submitted(world)
+    # then
+    assert proposal.status == ProposalStatus.SUBMITTED
+    assert proposal.timing in (Proposal.Timing.PLENARY, Proposal.Timing.INTERIM)
+    review = open_tasks(proposal).get()
+    assert review.flow_task == ProposalFlow.review
+    assert Task.objects.user_queue(world.staff).filter(pk=review.pk, status=STATUS.NEW).exists()
+    assert not Task.objects.user_queue(world.member1).filter(pk=review.pk).exists()
+    assert actions(proposal) == ["proposal.drafted", "proposal.submitted"]
+    assert DueItem.objects.filter(purpose="review", state="open", subject_id=str(proposal.pk)).count() == 1
+
+
+def test_someone_not_on_the_current_roster_cannot_propose(world):
+    with pytest.raises(ServiceError) as error:
+        services.proposal_save_draft(actor=world.outsider, content=make_content(world))
+    assert error.value.code == "not_eligible"
+    assert "不是本届政协委员" in error.value.message
+
+
+def test_incomplete_proposal_cannot_be_submitted_and_names_the_missing_fields(world):
+    content = services.ProposalContent(kind="member", title="关于加强停车管理的建议", reasons="", suggestions="")
+    draft = services.proposal_save_draft(actor=world.member1, content=content)
+    with pytest.raises(ServiceError) as error:
+        services.proposal_submit(actor=world.member1, proposal=draft)
+    assert error.value.code == "incomplete"
+    assert "理由" in error.value.message and "办法" in error.value.message and "类别" in error.value.message
+    draft.refresh_from_db()
+    assert draft.status == ProposalStatus.DRAFT
+
+
+def test_submitted_proposal_is_not_editable_by_its_proposer(world):
+    proposal = submitted(world)
+    with pytest.raises(ServiceError) as error:
+        services.proposal_save_draft(actor=world.member1, proposal=proposal, content=make_content(world, title="改"))
+    assert error.value.code == "not_editable"
+
+
+def test_same_submission_key_creates_one_draft(world):
+    first = services.proposal_save_draft(actor=world.member1, content=make_content(world), submission_key="k1")
+    second = services.proposal_save_draft(actor=world.member1, content=make_content(world), submission_key="k1")
+    assert first.pk == second.pk
+    assert Proposal.objects.count() == 1
+
+
+def test_staff_enter_a_paper_proposal_for_a_member(world):
+    proposal = services.proposal_save_draft(actor=world.staff, content=make_content(world), on_behalf_of=world.member2)
+    assert proposal.first_proposer == world.member2 and proposal.submitted_by == world.staff
+    event = AuditEvent.objects.get(action="proposal.drafted", subject_id=str(proposal.pk))
+    assert event.on_behalf_of == world.member2
+
+
+def test_member_cannot_enter_for_another_member(world):
+    with pytest.raises(PermissionDeniedError):
+        services.proposal_save_draft(actor=world.member1, content=make_content(world), on_behalf_of=world.member2)
+
+
+def test_joint_proposal_goes_to_review_when_every_cosigner_has_answered(world):
+    # given
+    proposal = submitted(world, kind="joint", cosigners=[world.member2, world.member3])
+    assert proposal.status == ProposalStatus.COSIGNING
+    assert Notification.objects.filter(recipient=world.member2, title__contains="请确认联名").count() == 1
+    # when
+    services.cosign_respond(actor=world.member2, proposal=proposal, confirm=True)
+    services.cosign_respond(actor=world.member3, proposal=proposal, confirm=False)
+    # then
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.SUBMITTED
+    assert proposal.kind == Proposal.Kind.JOINT
+    assert dict(proposal.cosigners.values_list("user__username", "status")) == {
+        "member2": Cosigner.Status.CONFIRMED, "member3": Cosigner.Status.DECLINED}
+
+
+def test_unconfirmed_cosigners_are_dropped_at_the_deadline(world):
+    proposal = submitted(world, kind="joint", cosigners=[world.member2, world.member3])
+    services.cosign_respond(actor=world.member2, proposal=proposal, confirm=True)
+    proposal.refresh_from_db()
+    # not yet due: nothing happens
+    assert services.proposal_close_expired_cosigning(proposal=proposal) is False
+    with time_machine.travel(proposal.cosign_deadline + datetime.timedelta(seconds=1)):
+        assert services.proposal_close_expired_cosigning(proposal=proposal) is True
+        assert services.proposal_close_expired_cosigning(proposal=proposal) is False
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.SUBMITTED
+    assert proposal.cosigners.get(user=world.member3).status == Cosigner.Status.DROPPED
+    assert "proposal.cosigners_dropped" in actions(proposal)
+
+
+def test_cosigner_must_be_on_the_roster(world):
+    with pytest.raises(ServiceError) as error:
+        services.proposal_save_draft(actor=world.member1, content=make_content(world, kind="joint",
+                                                                             cosigners=[world.outsider]))
+    assert error.value.code == "not_eligible"
+
+
+def test_acceptance_numbers_are_sequential_per_term_and_year(world):
+    first = accepted(world, title="关于一的建议")
+    second = accepted(world, title="关于二的建议")
+    year = timezone.localdate().year
+    assert (first.year, first.serial, second.serial) == (year, 1, 2)
+    assert first.number == f"{year}年第001号"
+    assert open_tasks(first).get().flow_task == ProposalFlow.assign
+
+
+def test_accepting_twice_is_refused_as_stale(world):
+    proposal = submitted(world)
+    services.proposal_accept(actor=world.staff, proposal=proposal)
+    with pytest.raises(StaleStateError):
+        services.proposal_accept(actor=world.staff, proposal=proposal)
+    assert Proposal.objects.get(pk=proposal.pk).serial == 1
+
+
+def test_only_reviewers_accept(world):
+    proposal = submitted(world)
+    with pytest.raises(PermissionDeniedError):
+        services.proposal_accept(actor=world.office, proposal=proposal)
+
+
+def test_non_acceptance_needs_a_ground_and_consent_to_forward(world):
+    proposal = submitted(world)
+    with pytest.raises(ServiceError) as error:
+        services.proposal_reject(actor=world.staff, proposal=proposal, ground="", disposition="none",
+                                 proposer_consent=None, comment="x")
+    assert error.value.code == "ground_required"
+    with pytest.raises(ServiceError) as error:
+        services.proposal_reject(actor=world.staff, proposal=proposal, ground="10", disposition="social",
+                                 proposer_consent=None, comment="内容空泛")
+    assert error.value.code == "consent_required"
+    # when
+    services.proposal_reject(actor=world.staff, proposal=proposal, ground="10", disposition="social",
+                             proposer_consent=True, comment="内容空泛")
+    # then
+    proposal.refresh_from_db()
+    assert (proposal.status, proposal.rejection_ground, proposal.proposer_consent) == ("not_accepted", "10", True)
+    assert proposal.serial is None
+    assert not open_tasks(proposal).exists()
+    assert Notification.objects.filter(recipient=world.member1, title__contains="不予立案").exists()
+
+
+def test_merged_proposal_points_at_its_master_and_both_timelines_say_so(world):
+    master = accepted(world, title="关于主案的建议")
+    other = submitted(world, author=world.member2, title="关于相近内容的建议")
+    services.proposal_merge(actor=world.staff, proposal=other, master=master, comment="内容相近")
+    other.refresh_from_db()
+    assert other.status == ProposalStatus.MERGED and other.master == master
+    assert "proposal.merged_in" in actions(master)
+    with pytest.raises(ServiceError):
+        services.proposal_merge(actor=world.staff, proposal=submitted(world), master=other, comment="x")
+
+
+def test_returned_proposal_is_revised_and_reviewed_again(world):
+    proposal = submitted(world)
+    services.proposal_return(actor=world.staff, proposal=proposal, comment="请补充数据")
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.RETURNED
+    assert open_tasks(proposal).get().flow_task == ProposalFlow.revise  # a wait, not anyone's inbox task
+    # the proposer edits and resubmits
+    services.proposal_save_draft(actor=world.member1, proposal=proposal, content=make_content(world, title="关于修改后的建议"))
+    services.proposal_submit(actor=world.member1, proposal=proposal)
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.SUBMITTED and proposal.title == "关于修改后的建议"
+    assert open_tasks(proposal).get().flow_task == ProposalFlow.review
+    assert "proposal.resubmitted" in actions(proposal)
+
+
+def test_withdrawal_is_allowed_until_assignment(world):
+    proposal = accepted(world)
+    services.proposal_withdraw(actor=world.member1, proposal=proposal, reason="已通过其他渠道解决")
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.WITHDRAWN
+    assert not open_tasks(proposal).exists()
+    later = assigned(world, title="关于已交办的建议")
+    with pytest.raises(ServiceError) as error:
+        services.proposal_withdraw(actor=world.member1, proposal=later, reason="x")
+    assert error.value.code == "not_withdrawable"
+
+
+@pytest.mark.parametrize(
+    ("mode", "lead", "co", "code"),
+    [
+        ("sole", 2, 0, "sole_one_unit"),
+        ("lead", 1, 0, "lead_required"),
+        ("separate", 1, 0, "separate_required"),
+        ("sole", 0, 0, "units_required"),
+    ],
+)
+def test_assignment_plan_is_validated(world, mode, lead, co, code):
+    proposal = accepted(world)
+    units = [world.education, world.transport, world.health]
+    with pytest.raises(ServiceError) as error:
+        services.proposal_assign(actor=world.office, proposal=proposal, mode=mode,
+                                 lead_unit_ids=[u.pk for u in units[:lead]],
+                                 co_unit_ids=[u.pk for u in units[lead:lead + co]])
+    assert error.value.code == code
+
+
+def test_each_unit_gets_its_own_assignment_deadline_and_notification(world):
+    proposal = assigned(world)
+    lead, co = proposal.assignments.order_by("pk")
+    assert (lead.unit, lead.role, co.unit, co.role) == (world.education, "lead", world.transport, "co")
+    assert lead.receipt_due_at < lead.reply_due_at
+    assert timezone.localtime(lead.receipt_due_at).time() == datetime.time(23, 59, 59)
+    assert Notification.objects.filter(recipient=world.unit1, title__contains="新交办").count() == 1
+    assert Notification.objects.filter(recipient=world.unitlead1, title__contains="新交办").count() == 1
+    assert not Notification.objects.filter(recipient=world.unit3).exists()
+    assert proposal.status == ProposalStatus.ASSIGNED
+    assert not open_tasks(proposal).filter(flow_task_type="HUMAN").exists()
+
+
+def test_proposal_is_in_handling_once_every_unit_has_signed(world):
+    proposal = assigned(world)
+    lead, co = proposal.assignments.order_by("pk")
+    services.assignment_receive(actor=world.unit1, assignment=lead)
+    assert Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.ASSIGNED
+    with pytest.raises(PermissionDeniedError):
+        services.assignment_receive(actor=world.unit1, assignment=co)
+    services.assignment_receive(actor=world.unit2, assignment=co)
+    assert Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.IN_HANDLING
+    with pytest.raises(StaleStateError):
+        services.assignment_receive(actor=world.unit2, assignment=co)
+
+
+def test_unit_asks_for_adjustment_and_office_moves_it_to_another_unit(world):
+    proposal = assigned(world, mode="sole", lead=[world.transport])
+    part = proposal.assignments.get()
+    services.assignment_request_adjustment(actor=world.unit2, assignment=part, reason="属于教育部门职责")
+    part.refresh_from_db()
+    assert part.state == Assignment.State.DISPUTED
+    with pytest.raises(ServiceError) as error:
+        services.assignment_decide_adjustment(actor=world.office, assignment=part, approve=True, comment="同意")
+    assert error.value.code == "new_unit_required"
+    services.assignment_decide_adjustment(actor=world.office, assignment=part, approve=True, comment="同意改派",
+                                          new_unit_id=world.education.pk)
+    part.refresh_from_db()
+    assert part.state == Assignment.State.REASSIGNED and part.replaced_by.unit == world.education
+    services.assignment_receive(actor=world.unit1, assignment=part.replaced_by)
+    assert Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.IN_HANDLING
+
+
+def test_refused_adjustment_gives_the_unit_a_new_window(world):
+    proposal = assigned(world, mode="sole", lead=[world.transport])
+    part = proposal.assignments.get()
+    services.assignment_request_adjustment(actor=world.unit2, assignment=part, reason="不属于本单位")
+    services.assignment_decide_adjustment(actor=world.office, assignment=part, approve=False, comment="属于本单位职责")
+    part.refresh_from_db()
+    assert part.state == Assignment.State.PENDING_RECEIPT
+    assert DueItem.objects.filter(subject_id=str(part.pk), purpose="receipt", state="open").count() == 1
+
+
+def test_adjustment_after_the_window_is_refused(world):
+    proposal = assigned(world, mode="sole", lead=[world.transport])
+    part = proposal.assignments.get()
+    with time_machine.travel(part.receipt_due_at + datetime.timedelta(seconds=1)):
+        with pytest.raises(ServiceError) as error:
+            services.assignment_request_adjustment(actor=world.unit2, assignment=part, reason="不属于本单位")
+    assert error.value.code == "adjustment_window_closed"
+
+
+def test_audit_rows_cannot_be_changed_or_deleted(world):
+    from django.db import DatabaseError, transaction
+
+    proposal = submitted(world)
+    event = AuditEvent.objects.filter(subject_id=str(proposal.pk)).first()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(comment="tampered")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    assert AuditEvent.objects.get(pk=event.pk).comment == event.comment
