@@ -208,6 +208,10 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+# A hung SMTP server must not hold a delivery row lock for long.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 30))
+# Absolute links in e-mails and webhooks.
+TONGXIN_BASE_URL = os.environ.get("TONGXIN_BASE_URL", "http://localhost:8000")
 
 # The region whose local holidays (e.g. an autonomous prefecture's festivals) apply on top of the national calendar.
 TONGXIN_CALENDAR_REGION = os.environ.get("TONGXIN_CALENDAR_REGION", "")

@@ -61,7 +61,7 @@ class ProposalContent:
 
 
 def _locked(proposal: Proposal) -> Proposal:
-    return Proposal.objects.select_for_update().select_related("term", "process").get(pk=proposal.pk)
+    return Proposal.objects.select_for_update(of=("self",)).select_related("term", "process").get(pk=proposal.pk)
 
 
 def _require(condition: bool, code: str = "permission_denied"):
@@ -468,6 +468,7 @@ def proposal_reject(*, actor, proposal: Proposal, ground: str, disposition: str,
 def proposal_merge(*, actor, proposal: Proposal, master: Proposal, comment: str) -> Proposal:
     """并案 into an accepted proposal; each proposer is still answered when the master is (DOMAIN §2.3)."""
     proposal = _review_guard(actor, proposal)
+    master = Proposal.objects.get(pk=master.pk)
     if (master.pk == proposal.pk or master.term_id != proposal.term_id or master.serial is None
             or master.status in (ProposalStatus.MERGED, ProposalStatus.WITHDRAWN, ProposalStatus.NOT_ACCEPTED)):
         raise ServiceError("master_invalid", field="master")
@@ -573,7 +574,7 @@ def proposal_assign(*, actor, proposal: Proposal, mode: str, lead_unit_ids, co_u
 def _locked_assignment(assignment: Assignment) -> tuple[Assignment, Proposal]:
     # Lock order: proposal first, then its assignment, the same in every service.
     proposal = _locked(assignment.proposal)
-    assignment = Assignment.objects.select_for_update().select_related("unit").get(pk=assignment.pk)
+    assignment = Assignment.objects.select_for_update(of=("self",)).select_related("unit").get(pk=assignment.pk)
     return assignment, proposal
 
 

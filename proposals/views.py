@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from workflows import access as engine_access
 from workflows import audit
-from workflows.errors import PermissionDeniedError, ServiceError
+from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
 from workflows.models import UnitMembership
 
 from . import access, selectors, services
@@ -281,6 +281,9 @@ def proposal_review(request, pk):
                 case _:
                     services.proposal_return(actor=request.user, proposal=proposal, comment=comment)
                     done = _("已退回提案者修改。")
+        except StaleStateError as error:
+            messages.error(request, error.message)
+            return redirect("proposals:detail", pk=pk)
         except ServiceError as error:
             _fail(request, error, form)
         else:
@@ -303,6 +306,9 @@ def proposal_assign(request, pk):
                 lead_unit_ids=[u.pk for u in data["lead_units"]], co_unit_ids=[u.pk for u in data["co_units"]],
                 comment=data["comment"],
             )
+        except StaleStateError as error:
+            messages.error(request, error.message)
+            return redirect("proposals:detail", pk=pk)
         except ServiceError as error:
             _fail(request, error, form)
         else:
@@ -415,6 +421,9 @@ def assignment_decide(request, pk):
                 actor=request.user, assignment=assignment, approve=data["approve"], comment=data["comment"],
                 new_unit_id=data["new_unit"].pk if data["new_unit"] else None,
             )
+        except StaleStateError as error:
+            messages.error(request, error.message)
+            return redirect("proposals:assignment", pk=pk)
         except ServiceError as error:
             _fail(request, error, form)
         else:

@@ -1,4 +1,8 @@
-"""Make the audit table append-only in the database itself, so no code path (ORM, admin, raw SQL) can rewrite it."""
+"""Make the audit table append-only in the database itself, so no code path (ORM, admin, raw SQL) can rewrite it.
+
+Row-level only: TRUNCATE stays possible for the database owner (test teardown, a retention job under review),
+never for a single row through the application.
+"""
 
 from django.db import migrations
 
@@ -10,12 +14,9 @@ END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER workflows_auditevent_no_update BEFORE UPDATE OR DELETE ON workflows_auditevent
     FOR EACH ROW EXECUTE FUNCTION workflows_auditevent_immutable();
-CREATE TRIGGER workflows_auditevent_no_truncate BEFORE TRUNCATE ON workflows_auditevent
-    FOR EACH STATEMENT EXECUTE FUNCTION workflows_auditevent_immutable();
 """
 POSTGRES_DOWN = """
 DROP TRIGGER IF EXISTS workflows_auditevent_no_update ON workflows_auditevent;
-DROP TRIGGER IF EXISTS workflows_auditevent_no_truncate ON workflows_auditevent;
 DROP FUNCTION IF EXISTS workflows_auditevent_immutable();
 """
 SQLITE_UP = [
