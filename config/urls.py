@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
@@ -11,7 +12,7 @@ from workflows import access
 site = Site(
     title="同心",
     viewsets=[
-        WorkflowAppViewset(flow_viewsets=[FlowViewset(ProposalFlow, icon="description")]),
+        WorkflowAppViewset(title=_("流程办理"), flow_viewsets=[FlowViewset(ProposalFlow, icon="description")]),
     ],
 )
 

@@ -54,6 +54,9 @@ class Delivery(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     last_error = models.TextField(_("最近错误"), blank=True)
+    # Set when a failed send waits for its backed-off retry, and when the relay re-queues a row, so the
+    # relay leaves the row alone until then and does not undo the backoff.
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"), null=True, blank=True)
     created = models.DateTimeField(_("创建时间"), auto_now_add=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
 

@@ -1,2 +1,10 @@
+from django.urls import path
+
+from . import views
+
 app_name = "notifications"
-urlpatterns = []
+urlpatterns = [
+    path("", views.centre, name="centre"),
+    path("read/", views.mark_read, name="mark_read"),
+    path("<int:pk>/open/", views.open_notification, name="open"),
+]

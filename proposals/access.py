@@ -41,7 +41,7 @@ def visible_proposals(user):
         | Q(submitted_by=user)
         | Exists(cosigned)
         | Exists(assigned_to_my_unit)
-        | Q(pk__in=access.granted_ids(user, Proposal))
+        | access.grant_exists(user, Proposal)
     )
 
 

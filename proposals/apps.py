@@ -8,6 +8,7 @@ class ProposalsConfig(AppConfig):
     verbose_name = _("政协提案")
 
     def ready(self):
-        from . import events, roles  # noqa: F401  (events registers timeline labels)
+        from . import defaults, events, roles  # noqa: F401  (events registers timeline labels)
 
         post_migrate.connect(roles.ensure_roles, sender=self)
+        post_migrate.connect(defaults.ensure_deadline_rules, sender=self)

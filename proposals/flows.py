@@ -12,6 +12,8 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.models import Process
 
+from workflows import access
+
 from .models import ProposalStatus
 
 
@@ -22,6 +24,7 @@ class ProposalProcess(Process):
         verbose_name_plural = _("提案流程")
 
 
+@access.rule(access.ENGINE)  # wrapped by viewflow, which lets only the task's owner in
 def open_case_page(request, **kwargs):
     """Every proposal task is acted on from the case page, where the services' forms live."""
     activation = request.activation

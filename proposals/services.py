@@ -194,7 +194,12 @@ def proposal_save_draft(*, actor, content: ProposalContent, proposal: Proposal |
         proposal = Proposal(term=term, submitted_by=actor, first_proposer=proposer, status=ProposalStatus.DRAFT,
                             submission_key=submission_key[:64])
         _apply_content(proposal, content)
-        proposal.save()
+        try:
+            with transaction.atomic():
+                proposal.save()
+        except IntegrityError:
+            # The same form posted concurrently: the other request created it.
+            return Proposal.objects.get(submitted_by=actor, submission_key=submission_key[:64])
         audit.record(subject=proposal, actor=actor, action="proposal.drafted", to_state=ProposalStatus.DRAFT,
                      on_behalf_of=on_behalf_of)
     else:

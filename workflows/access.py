@@ -6,7 +6,8 @@ patterns to prove none is missing and that out-of-scope objects answer 404 with 
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db.models import CharField, Exists, OuterRef, Q
+from django.db.models.functions import Cast
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
@@ -75,9 +76,9 @@ def _current_grants(user, model, kinds=None):
     return grants
 
 
-def granted_ids(user, model, kinds=None):
-    """A subquery of the ids of ``model`` rows the user holds a current grant on."""
-    return _current_grants(user, model, kinds).values("subject_id")
+def grant_exists(user, model, kinds=None) -> Exists:
+    """An ``Exists`` to filter ``model`` rows by a current grant of the user (ids are stored as text)."""
+    return Exists(_current_grants(user, model, kinds).filter(subject_id=Cast(OuterRef("pk"), CharField())))
 
 
 def has_grant(user, obj, kinds=None) -> bool:

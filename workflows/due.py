@@ -4,7 +4,7 @@
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from . import calendar
@@ -54,16 +54,22 @@ def close_due_items(*, subject, purpose: str | None = None, state: str = DueItem
     return items.update(state=state, closed_at=timezone.now())
 
 
-def recompute_provisional() -> int:
-    """Recompute open due items computed on an unknown year, after an admin enters that year's calendar."""
+def recompute_open() -> int:
+    """Recompute open deadlines not yet past (and all provisional ones) after a calendar edit.
+
+    A changed date starts a new due-date version, so reminders follow the new date and none repeat for the old.
+    """
     changed = 0
-    for item in DueItem.objects.filter(state=DueItem.State.OPEN, provisional=True).select_related("rule"):
-        if item.rule is None:
-            continue
-        due = calendar.compute_due(kind=item.rule.kind, amount=item.rule.amount, anchor=item.anchor_at)
-        if due.due_at != item.due_at or due.provisional != item.provisional:
-            DueItem.objects.filter(pk=item.pk).update(
-                due_at=due.due_at, provisional=due.provisional, due_version=F("due_version") + 1
+    items = (
+        DueItem.objects.filter(state=DueItem.State.OPEN, rule__isnull=False)
+        .filter(Q(provisional=True) | Q(due_at__gte=timezone.now()))
+        .select_related("rule")
+    )
+    for item in items.iterator(chunk_size=2000):
+        result = calendar.compute_due(kind=item.rule.kind, amount=item.rule.amount, anchor=item.anchor_at)
+        if result.due_at != item.due_at or result.provisional != item.provisional:
+            DueItem.objects.filter(pk=item.pk, state=DueItem.State.OPEN).update(
+                due_at=result.due_at, provisional=result.provisional, due_version=F("due_version") + 1
             )
             changed += 1
     return changed

@@ -15,7 +15,7 @@ from proposals.models import Assignment, Cosigner, Proposal, ProposalStatus
 from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
 from workflows.models import AuditEvent, DueItem
 
-from .conftest import accepted, assigned, make_content, submitted
+from tests.personas import accepted, assigned, make_content, submitted
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from proposals.models import Assignment, Attachment, Proposal, ProposalStatus
 from workflows.models import AuditEvent
 
-from .conftest import accepted, assigned, submitted
+from tests.personas import accepted, assigned, submitted
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,49 @@
+# Tongxin: `make run` starts the demo on this machine, `make test` runs the whole suite (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# Stamp: the install is redone only when pyproject.toml changes.
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: venv messages run test check
+
+venv: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+messages: venv
+	$(BIN)/python scripts/i18n.py compile
+
+# honcho reads no .env (--env /dev/null), so a production .env next to the checkout cannot leak into the demo.
+run: export DEBUG := 1
+run: export HOST := $(HOST)
+run: export PORT := $(PORT)
+run: venv messages
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "Tongxin on http://$(HOST):$(PORT)/ — demo accounts in README.md, Ctrl-C stops web, worker and beat."
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --env /dev/null --port $(PORT) --procfile Procfile
+
+# Production-like: DEBUG is dropped from the caller's environment; pyproject.toml gives pytest the rest.
+test: venv messages
+	bash scripts/ensure_services.sh
+	env -u DEBUG \
+	    DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" \
+	    CELERY_BROKER_URL="$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}" \
+	    PATH="$(CURDIR)/$(BIN):$$PATH" \
+	    $(BIN)/pytest
+	$(BIN)/lint-imports --no-cache
+
+check: venv
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run

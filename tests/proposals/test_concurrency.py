@@ -1,0 +1,81 @@
+"""Races on PostgreSQL: numbering, double acceptance, double submission (RELIABILITY §e group A)."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from proposals import services
+from proposals.models import Proposal, ProposalStatus
+from tests.personas import make_content, submitted, world  # noqa: F401
+from workflows.errors import StaleStateError
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
+]
+
+
+def run_concurrently(functions):
+    """Start all functions at once (barrier); return their results or exceptions."""
+    barrier = threading.Barrier(len(functions))
+    results = [None] * len(functions)
+
+    def runner(index, function):
+        try:
+            barrier.wait()
+            results[index] = function()
+        except Exception as error:  # noqa: BLE001 - the race's loser is part of the result
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_fifty_concurrent_acceptances_number_one_to_fifty(world):
+    proposals = [submitted(world, title=f"关于第{i}件事的建议") for i in range(50)]
+    results = run_concurrently(
+        [lambda p=p: services.proposal_accept(actor=world.staff, proposal=p) for p in proposals]
+    )
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert errors == []
+    serials = sorted(Proposal.objects.filter(status=ProposalStatus.ACCEPTED).values_list("serial", flat=True))
+    print(f"\nconcurrent acceptances: {len(serials)}, numbers {serials[0]}..{serials[-1]}")
+    assert serials == list(range(1, 51))
+
+
+def test_a_rolled_back_acceptance_uses_no_number(world):
+    from django.db import transaction
+
+    first, second = submitted(world, title="关于甲的建议"), submitted(world, title="关于乙的建议")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.proposal_accept(actor=world.staff, proposal=first)
+        raise RuntimeError("the request failed after the number was taken")
+    services.proposal_accept(actor=world.staff, proposal=second)
+    assert Proposal.objects.get(pk=second.pk).serial == 1
+    assert Proposal.objects.get(pk=first.pk).serial is None
+
+
+def test_two_reviewers_accepting_at_once_make_one_acceptance(world):
+    for _round in range(10):
+        proposal = submitted(world)
+        results = run_concurrently(
+            [lambda: services.proposal_accept(actor=world.staff, proposal=proposal)] * 2
+        )
+        assert sum(isinstance(r, Proposal) for r in results) == 1
+        assert sum(isinstance(r, StaleStateError) for r in results) == 1
+        assert proposal.process.task_set.filter(flow_task_type="HUMAN", status="NEW").count() == 1
+
+
+def test_the_same_form_posted_twice_at_once_creates_one_proposal(world):
+    results = run_concurrently([
+        lambda: services.proposal_save_draft(actor=world.member1, content=make_content(world), submission_key="dup")
+    ] * 2)
+    assert [type(r) for r in results] == [Proposal, Proposal]
+    assert Proposal.objects.filter(submission_key="dup").count() == 1

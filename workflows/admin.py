@@ -1,0 +1,133 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    AccessGrant,
+    AuditEvent,
+    CalendarDay,
+    CalendarYear,
+    DeadlineRule,
+    DueItem,
+    Unit,
+    UnitMembership,
+)
+
+WEEKDAYS = (_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日"))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown to those with the view permission; written only by the services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    list_display = ["year", "region", "source", "entered_at"]
+    list_filter = ["region"]
+    search_fields = ["year", "source"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["year", "region", "source"],
+                "description": _(
+                    "先录入该年全部节假日与调休工作日，最后添加年份：全国年份记录存在后，该年的节假日安排才生效，"
+                    "此前涉及该年的期限按周一至周五暂定计算，保存年份后自动重算。地区留空表示全国。"
+                ),
+            },
+        )
+    ]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "weekday", "kind", "name", "region", "source"]
+    list_filter = ["kind", "region"]
+    date_hierarchy = "date"
+    search_fields = ["name", "source", "region"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["date", "kind", "name", "region", "source"],
+                "description": _(
+                    "只需录入周一至周五的例外：工作日放假记为“节假日”，周末上班记为“调休工作日”。"
+                    "地区记录优先于同一天的全国记录。由 chinese-calendar 导入的记录不会被重新导入覆盖。"
+                ),
+            },
+        )
+    ]
+
+    @admin.display(description=_("星期"), ordering="date")
+    def weekday(self, obj):
+        return WEEKDAYS[obj.date.weekday()]
+
+
+@admin.register(DeadlineRule)
+class DeadlineRuleAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "amount", "anchor", "source"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name", "anchor", "source"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["code", "name", "kind", "amount", "anchor", "source"],
+                "description": _(
+                    "起算当日不计入。按工作日计算时从次日起数工作日；按自然日或月计算时，期满日遇休息日顺延至下一个工作日。"
+                    "期限截止于最后一日 24 时（北京时间）。修改规则只影响此后新开始的期限。"
+                ),
+            },
+        )
+    ]
+
+
+class UnitMembershipInline(admin.TabularInline):
+    model = UnitMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "kind", "phone", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "short_name"]
+    inlines = [UnitMembershipInline]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "action", "subject_label", "actor", "on_behalf_of", "from_state", "to_state"]
+    list_filter = ["action"]
+    list_select_related = ["actor", "on_behalf_of"]
+    date_hierarchy = "at"
+    search_fields = ["subject_label", "action", "comment"]
+    # Counting a large append-only table on every page view is slow and tells the reader nothing.
+    show_full_result_count = False
+
+
+@admin.register(AccessGrant)
+class AccessGrantAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "subject_type", "subject_id", "granted_by", "valid_from", "valid_until", "created"]
+    list_filter = ["kind", "subject_type"]
+    list_select_related = ["user", "granted_by", "subject_type"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "subject_id", "reason"]
+    autocomplete_fields = ["user", "granted_by"]
+
+
+@admin.register(DueItem)
+class DueItemAdmin(ReadOnlyAdmin):
+    list_display = ["title", "purpose", "due_at", "provisional", "due_version", "state", "subject_type", "subject_id"]
+    list_filter = ["state", "provisional", "purpose"]
+    list_select_related = ["subject_type"]
+    date_hierarchy = "due_at"
+    search_fields = ["title", "subject_id"]
