@@ -15,32 +15,35 @@ def rule(code: str) -> DeadlineRule:
     return DeadlineRule.objects.get(code=code)
 
 
-def open_due_item(*, subject, purpose: str, title: str, rule_code: str, anchor_at=None) -> DueItem:
-    """Start watching a deadline for ``subject``; an open item for the same purpose is replaced (new version)."""
-    deadline_rule = rule(rule_code)
+def open_due_item(*, subject, purpose: str, title: str, rule_code: str = "", kind: str = "", amount: int | None = None,
+                  anchor_at=None) -> DueItem:
+    """Start watching a deadline for ``subject``, from a named rule or an explicit kind and amount (a stage).
+
+    An open item for the same purpose is moved instead (a new due-date version).
+    """
+    deadline_rule = rule(rule_code) if rule_code else None
+    if deadline_rule is not None:
+        kind, amount = deadline_rule.kind, deadline_rule.amount
+    if not kind or amount is None:
+        raise ValueError("open_due_item needs rule_code, or kind and amount")
     anchor_at = anchor_at or timezone.now()
-    due = calendar.compute_due(kind=deadline_rule.kind, amount=deadline_rule.amount, anchor=anchor_at)
+    due = calendar.compute_due(kind=kind, amount=amount, anchor=anchor_at)
     subject_type = ContentType.objects.get_for_model(subject, for_concrete_model=False)
     existing = DueItem.objects.filter(
         subject_type=subject_type, subject_id=str(subject.pk), purpose=purpose, state=DueItem.State.OPEN
     ).first()
+    values = {
+        "due_at": due.due_at, "provisional": due.provisional, "anchor_at": anchor_at, "rule": deadline_rule,
+        "title": title[:200], "deadline_kind": kind, "deadline_amount": amount,
+    }
     if existing:
-        existing.due_at, existing.provisional, existing.anchor_at = due.due_at, due.provisional, anchor_at
+        for field, value in values.items():
+            setattr(existing, field, value)
         existing.due_version = F("due_version") + 1
-        existing.rule, existing.title = deadline_rule, title
-        existing.save(update_fields=["due_at", "provisional", "anchor_at", "due_version", "rule", "title"])
+        existing.save(update_fields=[*values, "due_version"])
         existing.refresh_from_db(fields=["due_version"])
         return existing
-    return DueItem.objects.create(
-        subject_type=subject_type,
-        subject_id=str(subject.pk),
-        purpose=purpose,
-        title=title[:200],
-        rule=deadline_rule,
-        anchor_at=anchor_at,
-        due_at=due.due_at,
-        provisional=due.provisional,
-    )
+    return DueItem.objects.create(subject_type=subject_type, subject_id=str(subject.pk), purpose=purpose, **values)
 
 
 def close_due_items(*, subject, purpose: str | None = None, state: str = DueItem.State.DONE) -> int:
@@ -61,12 +64,12 @@ def recompute_open() -> int:
     """
     changed = 0
     items = (
-        DueItem.objects.filter(state=DueItem.State.OPEN, rule__isnull=False)
+        DueItem.objects.filter(state=DueItem.State.OPEN, deadline_amount__isnull=False)
+        .exclude(deadline_kind="")
         .filter(Q(provisional=True) | Q(due_at__gte=timezone.now()))
-        .select_related("rule")
     )
     for item in items.iterator(chunk_size=2000):
-        result = calendar.compute_due(kind=item.rule.kind, amount=item.rule.amount, anchor=item.anchor_at)
+        result = calendar.compute_due(kind=item.deadline_kind, amount=item.deadline_amount, anchor=item.anchor_at)
         if result.due_at != item.due_at or result.provisional != item.provisional:
             DueItem.objects.filter(pk=item.pk, state=DueItem.State.OPEN).update(
                 due_at=result.due_at, provisional=result.provisional, due_version=F("due_version") + 1

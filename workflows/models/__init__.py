@@ -1,8 +1,10 @@
 from .access import AccessGrant
 from .audit import AuditEvent
 from .calendar import CalendarDay, CalendarYear, DeadlineRule
+from .definitions import DefinitionVersion, FlowSlot, StageDefinition
 from .directory import Unit, UnitMembership
 from .due import DueItem
+from .runs import Delegation, StageRun, StageTask, UserPhrase
 
 __all__ = [
     "AccessGrant",
@@ -10,6 +12,13 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "DeadlineRule",
+    "DefinitionVersion",
+    "Delegation",
+    "FlowSlot",
+    "StageDefinition",
+    "StageRun",
+    "StageTask",
+    "UserPhrase",
     "DueItem",
     "Unit",
     "UnitMembership",

@@ -22,6 +22,10 @@ class DueItem(models.Model):
     purpose = models.CharField(_("事项"), max_length=60)
     title = models.CharField(_("标题"), max_length=200)
     rule = models.ForeignKey("workflows.DeadlineRule", on_delete=models.PROTECT, null=True, blank=True)
+    # The rule as applied (copied from a DeadlineRule or a stage definition), so a later edit of either does not
+    # silently move a running deadline; only an explicit recompute does.
+    deadline_kind = models.CharField(_("计算方式"), max_length=20, blank=True)
+    deadline_amount = models.PositiveSmallIntegerField(_("数量"), null=True, blank=True)
     anchor_at = models.DateTimeField(_("起算时间"))
     due_at = models.DateTimeField(_("截止时间"))
     due_version = models.PositiveIntegerField(_("期限版本"), default=1)
