@@ -8,6 +8,8 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("流程引擎")
 
     def ready(self):
-        from . import signals
+        from . import chains, signals
 
         post_migrate.connect(signals.seed_calendar, sender=self)
+        # Slots are registered by the domain apps' ready(); their default chains are created after migrate.
+        post_migrate.connect(chains.ensure_slots, sender=self)

@@ -1,0 +1,268 @@
+"""The stage runner and the approval actions, on a test slot whose case is a plain Unit."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from tests.factories import UnitFactory, UserFactory
+from workflows import chains, definitions, stages
+from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
+from workflows.models import AuditEvent, DefinitionVersion, DueItem, StageDefinition, StageRun, StageTask
+
+pytestmark = pytest.mark.django_db
+
+OUTCOMES = []
+SLOT = "test-chain"
+
+
+def _assignees(subject, stage):
+    return list(stage.role.user_set.filter(is_active=True).order_by("username"))
+
+
+chains.register(chains.SlotSpec(
+    code=SLOT, name="测试审批链",
+    stages=(
+        chains.StageSpec(key="first", name="初审", role="t_reviewers", mode="any"),
+        chains.StageSpec(key="legal", name="法定审核", role="t_heads", mode="all", required=True,
+                         min_deadline_amount=5),
+    ),
+    resolve_assignees=_assignees,
+    on_finish=lambda run, outcome, actor: OUTCOMES.append(outcome),
+    describe=lambda unit: (f"测试案件 {unit.name}", f"/units/{unit.pk}/"),
+    skip_fields={"phone": "电话"},
+    case_values=lambda unit: {"phone": unit.phone},
+))
+
+
+@pytest.fixture
+def people(db):
+    chains.ensure_slots()
+    OUTCOMES.clear()
+    reviewers, heads = Group.objects.get(name="t_reviewers"), Group.objects.get(name="t_heads")
+    users = {}
+    for name, group in [("r1", reviewers), ("r2", reviewers), ("h1", heads), ("h2", heads), ("h3", heads)]:
+        users[name] = UserFactory(username=name)
+        users[name].groups.add(group)
+    users["applicant"] = UserFactory(username="applicant")
+    users["admin"] = UserFactory(username="boss", is_superuser=True)
+    return users
+
+
+def start(people, **unit_fields):
+    return stages.start_chain(slot_code=SLOT, subject=UnitFactory(**unit_fields), actor=people["applicant"])
+
+
+def task_of(run, username):
+    return run.tasks.get(assignee__username=username, status__in=["open", "waiting"])
+
+
+def statuses(run, order):
+    return dict(run.tasks.filter(stage_order=order).values_list("assignee__username", "status"))
+
+
+def test_or_sign_first_approval_closes_the_others_and_opens_the_next_stage(people):
+    run = start(people)
+    assert statuses(run, 1) == {"r1": "open", "r2": "open"}
+    stages.approve(actor=people["r2"], task=task_of(run, "r2"), comment="同意")
+    assert statuses(run, 1) == {"r1": "canceled", "r2": "approved"}
+    assert statuses(run, 2) == {"h1": "open", "h2": "open", "h3": "open"}
+    # the one who lost the race gets a clear refusal
+    with pytest.raises(StaleStateError):
+        stages.approve(actor=people["r1"], task=run.tasks.get(assignee__username="r1"))
+
+
+def test_countersign_needs_everyone_and_then_the_chain_is_approved(people):
+    run = start(people)
+    stages.approve(actor=people["r1"], task=task_of(run, "r1"))
+    for name in ("h1", "h2"):
+        stages.approve(actor=people[name], task=task_of(run, name))
+    assert StageRun.objects.get(pk=run.pk).status == "running"
+    stages.approve(actor=people["h3"], task=task_of(run, "h3"))
+    assert StageRun.objects.get(pk=run.pk).status == "approved"
+    assert OUTCOMES == ["approved"]
+
+
+def test_reject_ends_the_chain_and_needs_a_comment(people):
+    run = start(people)
+    with pytest.raises(ServiceError) as error:
+        stages.reject(actor=people["r1"], task=task_of(run, "r1"), comment=" ")
+    assert "请填写意见" in error.value.message
+    stages.reject(actor=people["r1"], task=task_of(run, "r1"), comment="材料不全")
+    assert StageRun.objects.get(pk=run.pk).status == "rejected" and OUTCOMES == ["rejected"]
+    assert not run.tasks.filter(status__in=["open", "waiting"]).exists()
+
+
+def test_only_the_assignee_acts(people):
+    run = start(people)
+    with pytest.raises(PermissionDeniedError):
+        stages.approve(actor=people["h1"], task=task_of(run, "r1"))
+
+
+def test_return_to_an_earlier_stage_walks_the_chain_again(people):
+    run = start(people)
+    stages.approve(actor=people["r1"], task=task_of(run, "r1"))
+    stages.return_to(actor=people["h1"], task=task_of(run, "h1"), to_order=1, comment="请补充意见")
+    assert statuses(run, 2) == {"h1": "returned", "h2": "canceled", "h3": "canceled"}
+    assert run.tasks.filter(stage_order=1, status="open").count() == 2
+    with pytest.raises(ServiceError):
+        stages.return_to(actor=people["r1"], task=task_of(run, "r1"), to_order=2, comment="x")
+
+
+def test_return_to_the_applicant_ends_the_chain(people):
+    run = start(people)
+    stages.return_to(actor=people["r1"], task=task_of(run, "r1"), to_order=None, comment="退回申请人")
+    assert StageRun.objects.get(pk=run.pk).status == "returned" and OUTCOMES == ["returned"]
+
+
+def test_transfer_only_to_someone_with_the_role_and_the_deadline_stays(people):
+    run = start(people)
+    mine = task_of(run, "r1")
+    with pytest.raises(ServiceError):
+        stages.transfer(actor=people["r1"], task=mine, to_user=people["h1"])
+    # r2 already has a task in this 或签; hand it to a new reviewer
+    newcomer = UserFactory(username="r3")
+    newcomer.groups.add(Group.objects.get(name="t_reviewers"))
+    new = stages.transfer(actor=people["r1"], task=mine, to_user=newcomer, comment="出差，转交")
+    assert new.status == "open" and new.due_at == StageTask.objects.get(pk=mine.pk).due_at
+    assert StageTask.objects.get(pk=mine.pk).status == "transferred"
+
+
+def test_add_signer_before_me_then_my_turn_comes_back(people):
+    run = start(people)
+    stages.approve(actor=people["r1"], task=task_of(run, "r1"))
+    mine = task_of(run, "h1")
+    added = stages.add_signer(actor=people["h1"], task=mine, user=people["r1"], position="before", comment="请先把关")
+    assert StageTask.objects.get(pk=mine.pk).status == "waiting" and added.status == "open"
+    stages.approve(actor=people["r1"], task=added)
+    assert StageTask.objects.get(pk=mine.pk).status == "open"
+
+
+def test_add_signer_into_a_running_countersign_and_remove_it_again(people):
+    run = start(people)
+    stages.approve(actor=people["r1"], task=task_of(run, "r1"))
+    for name in ("h1", "h2"):
+        stages.approve(actor=people[name], task=task_of(run, name))
+    extra = stages.add_signer(actor=people["h3"], task=task_of(run, "h3"), user=people["r2"], position="parallel")
+    stages.approve(actor=people["h3"], task=task_of(run, "h3"))
+    assert StageRun.objects.get(pk=run.pk).status == "running"  # the added co-signer must sign too
+    with pytest.raises(PermissionDeniedError):
+        stages.remove_signer(actor=people["h1"], task=extra)
+    stages.remove_signer(actor=people["h3"], task=extra, comment="不需要了")
+    assert StageRun.objects.get(pk=run.pk).status == "approved"
+
+
+def test_add_signer_after_me(people):
+    run = start(people)
+    stages.add_signer(actor=people["r1"], task=task_of(run, "r1"), user=people["h1"], position="after")
+    stages.approve(actor=people["r1"], task=task_of(run, "r1"))
+    assert run.tasks.get(stage_order=1, assignee__username="h1").status == "open"
+    assert not run.tasks.filter(stage_order=2).exists()
+
+
+def test_withdraw_only_before_anyone_acted(people):
+    run = start(people)
+    with pytest.raises(PermissionDeniedError):
+        stages.withdraw(actor=people["r1"], run=run)
+    stages.withdraw(actor=people["applicant"], run=run, comment="撤回修改")
+    assert StageRun.objects.get(pk=run.pk).status == "withdrawn" and OUTCOMES == ["withdrawn"]
+    second = start(people)
+    stages.approve(actor=people["r1"], task=task_of(second, "r1"))
+    with pytest.raises(ServiceError) as error:
+        stages.withdraw(actor=people["applicant"], run=second)
+    assert error.value.code == "already_acted"
+
+
+def test_delegate_acts_inside_the_range_and_the_timeline_says_who_for_whom(people):
+    deputy = UserFactory(username="deputy")
+    today = timezone.localdate()
+    stages.delegation_create(actor=people["r1"], principal=people["r1"], delegate=deputy, starts_on=today,
+                             ends_on=today + datetime.timedelta(days=3), reason="出差")
+    run = start(people)
+    task = stages.open_task_for(deputy, run)
+    assert task.assignee == people["r1"]
+    stages.approve(actor=deputy, task=task, comment="同意")
+    event = AuditEvent.objects.get(action="chain.approve")
+    assert event.actor == deputy and event.on_behalf_of == people["r1"]
+    stages.delegation_create(actor=people["r2"], principal=people["r2"], delegate=deputy,
+                             starts_on=today + datetime.timedelta(days=5), ends_on=today + datetime.timedelta(days=6))
+    other = start(people)
+    assert stages.open_task_for(deputy, other).assignee == people["r1"]  # still r1's range, never r2's
+
+
+def test_batch_approve_is_refused_where_the_stage_does_not_allow_it(people):
+    run = start(people)
+    done, refused = stages.batch_approve(actor=people["r1"], tasks=[task_of(run, "r1")])
+    assert done == [] and "不允许批量同意" in refused[0][1]
+    StageDefinition.objects.filter(key="first").update(allow_batch_approve=True)
+    done, refused = stages.batch_approve(actor=people["r1"], tasks=[task_of(run, "r1")], comment="同意")
+    assert len(done) == 1 and refused == []
+
+
+def test_handover_moves_open_tasks_and_deactivates_the_account(people):
+    run = start(people)
+    successor = UserFactory(username="successor")
+    moved = stages.handover(actor=people["admin"], departing=people["r1"], successor=successor, comment="调离")
+    people["r1"].refresh_from_db()
+    assert moved == 1 and not people["r1"].is_active
+    assert run.tasks.get(assignee=successor).status == "open"
+    assert successor.groups.filter(name="t_reviewers").exists()
+
+
+def test_each_open_task_has_a_due_item_that_closes_with_it(people):
+    run = start(people)
+    task = task_of(run, "r1")
+    item = DueItem.objects.get(subject_id=str(task.pk), purpose="stage-task")
+    assert item.state == "open" and item.due_at == task.due_at
+    stages.approve(actor=people["r1"], task=task)
+    assert DueItem.objects.get(pk=item.pk).state == "done"
+
+
+def test_skip_rule_skips_the_stage_and_says_so_on_the_timeline(people):
+    draft = definitions.draft_create(actor=people["admin"], slot=stages.published_version(SLOT).slot)
+    draft.stages.filter(key="first").update(skip_field="phone", skip_operator="empty")
+    definitions.draft_publish(actor=people["admin"], version=draft)
+    run = start(people, phone="")
+    assert run.tasks.filter(stage_order=1).count() == 0
+    assert AuditEvent.objects.filter(action="chain.stage_skipped", comment="初审").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"deadline_amount": 3}, "不得少于法定的 5 个工作日"),
+        ({"auto_action": "approve"}, "不能逾期自动同意"),
+        ({"skip_field": "phone", "skip_operator": "empty"}, "不能设置跳过条件"),
+    ],
+)
+def test_fixed_stages_cannot_be_weakened(people, change, message):
+    draft = definitions.draft_create(actor=people["admin"], slot=stages.published_version(SLOT).slot)
+    draft.stages.filter(key="legal").update(**change)
+    with pytest.raises(ServiceError) as error:
+        definitions.draft_publish(actor=people["admin"], version=draft)
+    assert message in error.value.message
+
+
+def test_fixed_stage_cannot_be_removed(people):
+    draft = definitions.draft_create(actor=people["admin"], slot=stages.published_version(SLOT).slot)
+    draft.stages.filter(key="legal").delete()
+    assert any("不能删除" in e for e in chains.validate(draft))
+
+
+def test_new_cases_use_the_new_version_and_running_ones_keep_theirs(people):
+    old_run = start(people)
+    draft = definitions.draft_create(actor=people["admin"], slot=old_run.slot)
+    StageDefinition.objects.create(version=draft, order=3, key="extra", name="加一道", role=Group.objects.get(
+        name="t_heads"), mode="any")
+    definitions.draft_publish(actor=people["admin"], version=draft)
+    new_run = start(people)
+    assert old_run.version.number == 1 and new_run.version.number == 2
+    assert DefinitionVersion.objects.get(pk=old_run.version.pk).status == "retired"
+    assert [row["new"] for row in definitions.compare(old_run.version, new_run.version)] == ["新增"]
+    # moving the old case is explicit, previewed and audited
+    landing = definitions.migration_preview(version=new_run.version)
+    assert [(l.run.pk, l.to_stage) for l in landing] == [(old_run.pk, "初审")]
+    definitions.migrate_run(actor=people["admin"], run=old_run, version=new_run.version)
+    assert StageRun.objects.get(pk=old_run.pk).version == new_run.version
+    assert AuditEvent.objects.filter(action="chain.migrated").count() == 1

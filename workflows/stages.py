@@ -1,0 +1,494 @@
+"""The stage runner: runs a slot's pinned chain on a case, and every approval action on its tasks.
+
+viewflow's open-source edition has no dynamic multi-instance node, so a chain is a :class:`StageRun` with one
+:class:`StageTask` per person who must act; the case's viewflow process waits in a ``Handle`` node meanwhile.
+Every action here locks the run row, checks, changes, audits and notifies in one transaction; a second,
+concurrent action on the same task finds it no longer open (:class:`StaleStateError`).
+"""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from notifications.services import notify
+
+from . import access, audit, due
+from .chains import skips, spec_for
+from .errors import PermissionDeniedError, ServiceError, StaleStateError
+from .models import AccessGrant, DefinitionVersion, Delegation, StageDefinition, StageRun, StageTask
+
+LIVE = (StageTask.Status.OPEN, StageTask.Status.WAITING)
+TASK_DUE = "stage-task"
+
+
+# --- who may act --------------------------------------------------------------------------------------------------
+
+
+def principals_of(user, day=None):
+    """Users whose tasks ``user`` may act on today through a 委托 (a subquery)."""
+    day = day or timezone.localdate()
+    return Delegation.objects.filter(delegate=user, starts_on__lte=day, ends_on__gte=day).values("principal_id")
+
+
+def acting_for(user, task: StageTask):
+    """The assignee ``user`` acts for on this task (themselves or a delegating principal), or None."""
+    if task.assignee_id == user.pk:
+        return task.assignee
+    day = timezone.localdate()
+    if Delegation.objects.filter(principal_id=task.assignee_id, delegate=user, starts_on__lte=day,
+                                 ends_on__gte=day).exists():
+        return task.assignee
+    return None
+
+
+def has_role(user, stage: StageDefinition) -> bool:
+    return user.is_active and user.groups.filter(pk=stage.role_id).exists()
+
+
+# --- helpers ------------------------------------------------------------------------------------------------------
+
+
+def _locked_run(run_id: int) -> StageRun:
+    return StageRun.objects.select_for_update(of=("self",)).select_related("slot", "version").get(pk=run_id)
+
+
+def _locked_task(task: StageTask) -> tuple[StageRun, StageTask]:
+    run = _locked_run(task.run_id)
+    task = StageTask.objects.select_related("stage", "assignee").get(pk=task.pk)
+    return run, task
+
+
+def _require_open(task: StageTask):
+    if task.status != StageTask.Status.OPEN:
+        raise StaleStateError("stale_state")
+
+
+def _require_actor(actor, task: StageTask):
+    principal = acting_for(actor, task)
+    if principal is None:
+        raise PermissionDeniedError("permission_denied")
+    return principal
+
+
+def _record(run: StageRun, *, actor, action: str, task: StageTask | None = None, comment: str = "", principal=None,
+            changes=None):
+    """Chain events go on the case's own timeline."""
+    stage = task.stage.name if task is not None else ""
+    audit.record(
+        subject=run.subject, actor=actor, action=action, comment=comment,
+        on_behalf_of=principal if principal is not None and principal != actor else None,
+        from_state=stage, changes=changes,
+    )
+
+
+def _open(task: StageTask, *, now=None):
+    """Make a task actionable: its deadline starts now, the assignee is told."""
+    now = now or timezone.now()
+    stage = task.stage
+    task.status, task.opened_at = StageTask.Status.OPEN, now
+    item = due.open_due_item(
+        subject=task, purpose=TASK_DUE, title=f"{stage.name}：{task.run.case_label}"[:200],
+        kind=stage.deadline_kind, amount=stage.deadline_amount, anchor_at=now,
+    )
+    task.due_at, task.due_provisional = item.due_at, item.provisional
+    task.save(update_fields=["status", "opened_at", "due_at", "due_provisional"])
+    notify(
+        recipients=[task.assignee], key=f"stage-task-{task.pk}-open-{item.due_version}",
+        title=_("待办：%(stage)s · %(case)s") % {"stage": stage.name, "case": task.run.case_label},
+        body=_("请于 %(due)s 前办理。") % {"due": timezone.localtime(item.due_at).strftime("%Y-%m-%d")},
+        link=task.run.case_link,
+    )
+
+
+def _close(task: StageTask, status: str, *, actor=None, comment: str = ""):
+    task.status = status
+    task.acted_at = timezone.now()
+    if actor is not None:
+        task.acted_by = actor
+    if comment:
+        task.comment = comment
+    task.save(update_fields=["status", "acted_at", "acted_by", "comment"])
+    due.close_due_items(subject=task, purpose=TASK_DUE,
+                        state="done" if status in (StageTask.Status.APPROVED, StageTask.Status.REJECTED) else "canceled")
+
+
+def _stage_tasks(run: StageRun, order: int):
+    return StageTask.objects.filter(run=run, stage_order=order).select_related("stage", "assignee")
+
+
+def _cancel_live(run: StageRun, order: int | None = None):
+    live = StageTask.objects.filter(run=run, status__in=LIVE).select_related("stage")
+    if order is not None:
+        live = live.filter(stage_order=order)
+    for task in live:
+        _close(task, StageTask.Status.CANCELED)
+
+
+def _stages(run: StageRun):
+    return list(run.version.stages.select_related("role").order_by("order", "pk"))
+
+
+def _enter(run: StageRun, *, from_order: int, actor):
+    """Open the first stage at or after ``from_order`` whose skip rule does not apply; finish when none is left."""
+    spec = spec_for(run.slot.code)
+    values = spec.case_values(run.subject)
+    for stage in _stages(run):
+        if stage.order < from_order:
+            continue
+        if skips(stage, values):
+            _record(run, actor=actor, action="chain.stage_skipped", comment=stage.name,
+                    changes={"rule": f"{stage.skip_field} {stage.get_skip_operator_display()} {stage.skip_value}"})
+            continue
+        assignees = list(dict.fromkeys(spec.resolve_assignees(run.subject, stage)))
+        if not assignees:
+            raise ServiceError("no_assignee", _("“%(stage)s”没有可办理的人员，请联系管理员配置角色或单位。") % {
+                "stage": stage.name})
+        run.current_order = stage.order
+        run.save(update_fields=["current_order"])
+        sequential = stage.mode == StageDefinition.Mode.SEQUENTIAL
+        for seq, user in enumerate(assignees):
+            task = StageTask.objects.create(
+                run=run, stage=stage, stage_order=stage.order, seq=seq * 10, assignee=user,
+                status=StageTask.Status.WAITING,
+            )
+            if not sequential or seq == 0:
+                _open(task)
+        return
+    _finish(run, StageRun.Status.APPROVED, actor=actor)
+
+
+def _finish(run: StageRun, status: str, *, actor, comment: str = ""):
+    _cancel_live(run)
+    run.status, run.finished_at, run.current_order = status, timezone.now(), None
+    run.save(update_fields=["status", "finished_at", "current_order"])
+    _record(run, actor=actor, action=f"chain.{status}", comment=comment)
+    spec_for(run.slot.code).on_finish(run, status, actor)
+
+
+def _after_approval(run: StageRun, task: StageTask, *, actor):
+    """Decide what an approval opens next: a waiting co-signer, the next in line, the next stage, or the end."""
+    followers = list(StageTask.objects.filter(run=run, waits_for=task, status=StageTask.Status.WAITING)
+                     .select_related("stage", "assignee"))
+    if followers:
+        for follower in followers:
+            _open(follower)
+        return
+    stage = task.stage
+    tasks = list(_stage_tasks(run, task.stage_order))
+    live = [t for t in tasks if t.status in LIVE]
+    if stage.mode == StageDefinition.Mode.SEQUENTIAL:
+        waiting = sorted((t for t in live if t.status == StageTask.Status.WAITING and t.waits_for_id is None),
+                         key=lambda t: t.seq)
+        if any(t.status == StageTask.Status.OPEN for t in live):
+            return
+        if waiting:
+            _open(waiting[0])
+            return
+        complete = True
+    elif stage.mode == StageDefinition.Mode.ALL:
+        complete = not live
+    elif stage.mode == StageDefinition.Mode.ANY:
+        complete = True
+    else:  # ratio: added co-signers before/after someone count with that person; the share is over the others
+        counted = [t for t in tasks if t.added in ("", StageTask.Added.TRANSFER, StageTask.Added.PARALLEL)
+                   and t.status not in (StageTask.Status.REMOVED, StageTask.Status.TRANSFERRED)]
+        approved = sum(t.status == StageTask.Status.APPROVED for t in counted)
+        pending_chain = any(t.added in (StageTask.Added.BEFORE, StageTask.Added.AFTER) for t in live)
+        complete = not pending_chain and approved * 100 >= stage.ratio * len(counted)
+    if complete:
+        _cancel_live(run, task.stage_order)
+        _record(run, actor=actor, action="chain.stage_passed", comment=stage.name)
+        _enter(run, from_order=stage.order + 1, actor=actor)
+
+
+def _ratio_rejected(run: StageRun, task: StageTask) -> bool:
+    """In 比例签 a 不同意 ends the chain only once the required share can no longer be reached."""
+    tasks = [t for t in _stage_tasks(run, task.stage_order)
+             if t.added in ("", StageTask.Added.TRANSFER, StageTask.Added.PARALLEL)
+             and t.status not in (StageTask.Status.REMOVED, StageTask.Status.TRANSFERRED)]
+    rejected = sum(t.status == StageTask.Status.REJECTED for t in tasks)
+    return (len(tasks) - rejected) * 100 < task.stage.ratio * len(tasks)
+
+
+# --- starting and reading -------------------------------------------------------------------------------------------
+
+
+def published_version(slot_code: str) -> DefinitionVersion:
+    return DefinitionVersion.objects.select_related("slot").get(
+        slot__code=slot_code, status=DefinitionVersion.Status.PUBLISHED
+    )
+
+
+def start_chain(*, slot_code: str, subject, actor) -> StageRun:
+    """Run the slot's published chain on ``subject`` (call inside the caller's transaction). The version is pinned."""
+    spec = spec_for(slot_code)
+    version = published_version(slot_code)
+    label, link = spec.describe(subject)
+    run = StageRun.objects.create(subject=subject, slot=version.slot, version=version, started_by=actor,
+                                  case_label=label[:200], case_link=link[:300])
+    _record(run, actor=actor, action="chain.started",
+            comment=_("%(slot)s（第 %(number)s 版）") % {"slot": version.slot.name, "number": version.number})
+    _enter(run, from_order=0, actor=actor)
+    return run
+
+
+def running_chain(subject, slot_code: str) -> StageRun | None:
+    from django.contrib.contenttypes.models import ContentType
+
+    return (
+        StageRun.objects.filter(
+            subject_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
+            subject_id=str(subject.pk), slot__code=slot_code, status=StageRun.Status.RUNNING,
+        ).select_related("version", "slot").first()
+    )
+
+
+def open_task_for(user, run: StageRun) -> StageTask | None:
+    """The open task of ``run`` that ``user`` may act on now (their own, or a delegating principal's)."""
+    if run is None or not user.is_authenticated:
+        return None
+    return (
+        StageTask.objects.filter(run=run, status=StageTask.Status.OPEN)
+        .filter(Q(assignee=user) | Q(assignee__in=principals_of(user)))
+        .select_related("stage", "assignee")
+        .order_by("pk")
+        .first()
+    )
+
+
+# --- the actions ----------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def approve(*, actor, task: StageTask, comment: str = "") -> StageTask:
+    """同意."""
+    run, task = _locked_task(task)
+    _require_open(task)
+    principal = _require_actor(actor, task)
+    _close(task, StageTask.Status.APPROVED, actor=actor, comment=comment.strip())
+    _record(run, actor=actor, action="chain.approve", task=task, comment=comment.strip(), principal=principal)
+    _after_approval(run, task, actor=actor)
+    return task
+
+
+@transaction.atomic
+def reject(*, actor, task: StageTask, comment: str) -> StageTask:
+    """不同意: ends the chain (in 比例签 only once the share can no longer be reached)."""
+    if not comment.strip():
+        raise ServiceError("comment_required", _("不同意时请填写意见。"), field="comment")
+    run, task = _locked_task(task)
+    _require_open(task)
+    principal = _require_actor(actor, task)
+    _close(task, StageTask.Status.REJECTED, actor=actor, comment=comment.strip())
+    _record(run, actor=actor, action="chain.reject", task=task, comment=comment.strip(), principal=principal)
+    if task.stage.mode != StageDefinition.Mode.RATIO or _ratio_rejected(run, task):
+        _finish(run, StageRun.Status.REJECTED, actor=actor, comment=comment.strip())
+    else:
+        _after_approval_if_settled(run, task, actor=actor)
+    return task
+
+
+def _after_approval_if_settled(run, task, *, actor):
+    # A 不同意 in 比例签 that still leaves the share reachable: the stage may now be complete.
+    if not any(t.status in LIVE for t in _stage_tasks(run, task.stage_order)):
+        _after_approval(run, task, actor=actor)
+
+
+@transaction.atomic
+def return_to(*, actor, task: StageTask, to_order: int | None, comment: str) -> StageRun:
+    """退回 to the applicant (``to_order=None``) or to any earlier stage, from which the chain walks again."""
+    if not comment.strip():
+        raise ServiceError("comment_required", _("退回时请填写意见。"), field="comment")
+    run, task = _locked_task(task)
+    _require_open(task)
+    principal = _require_actor(actor, task)
+    _close(task, StageTask.Status.RETURNED, actor=actor, comment=comment.strip())
+    if to_order is None:
+        _record(run, actor=actor, action="chain.return_applicant", task=task, comment=comment.strip(),
+                principal=principal)
+        _finish(run, StageRun.Status.RETURNED, actor=actor, comment=comment.strip())
+        return run
+    target = run.version.stages.filter(order=to_order, order__lt=task.stage_order).first()
+    if target is None:
+        raise ServiceError("bad_return_target", _("只能退回到之前的环节。"), field="to_order")
+    _cancel_live(run)
+    _record(run, actor=actor, action="chain.return_stage", task=task, comment=comment.strip(), principal=principal,
+            changes={"to": target.name})
+    _enter(run, from_order=target.order, actor=actor)
+    return run
+
+
+@transaction.atomic
+def transfer(*, actor, task: StageTask, to_user, comment: str = "") -> StageTask:
+    """转交 to a person who holds the stage's role; the deadline stays the same."""
+    run, task = _locked_task(task)
+    _require_open(task)
+    principal = _require_actor(actor, task)
+    if to_user.pk == task.assignee_id or not has_role(to_user, task.stage):
+        raise ServiceError("bad_transfer", _("只能转交给具有“%(role)s”角色的其他人员。") % {
+            "role": task.stage.role.name}, field="to_user")
+    _close(task, StageTask.Status.TRANSFERRED, actor=actor, comment=comment.strip())
+    new = StageTask.objects.create(run=run, stage=task.stage, stage_order=task.stage_order, seq=task.seq,
+                                   assignee=to_user, status=StageTask.Status.WAITING, added=StageTask.Added.TRANSFER,
+                                   added_by=actor)
+    StageTask.objects.filter(run=run, waits_for=task, status=StageTask.Status.WAITING).update(waits_for=new)
+    _open(new, now=task.opened_at)
+    _record(run, actor=actor, action="chain.transfer", task=task, comment=comment.strip(), principal=principal,
+            changes={"to": to_user.get_full_name() or to_user.get_username()})
+    return new
+
+
+@transaction.atomic
+def add_signer(*, actor, task: StageTask, user, position: str, comment: str = "") -> StageTask:
+    """加签: someone signs before me (I wait for them), after me, or alongside in a running 会签."""
+    run, task = _locked_task(task)
+    _require_open(task)
+    principal = _require_actor(actor, task)
+    if not user.is_active or user.pk == task.assignee_id:
+        raise ServiceError("bad_signer", _("请选择其他在职人员。"), field="user")
+    if StageTask.objects.filter(run=run, stage_order=task.stage_order, assignee=user, status__in=LIVE).exists():
+        raise ServiceError("bad_signer", _("该人员已在本环节中。"), field="user")
+    if position == StageTask.Added.PARALLEL and task.stage.mode not in (StageDefinition.Mode.ALL,
+                                                                         StageDefinition.Mode.RATIO):
+        raise ServiceError("bad_position", _("只有会签或比例签环节可以并行加签。"), field="position")
+    if position not in (StageTask.Added.BEFORE, StageTask.Added.AFTER, StageTask.Added.PARALLEL):
+        raise ServiceError("bad_position", _("请选择加签方式。"), field="position")
+    new = StageTask.objects.create(run=run, stage=task.stage, stage_order=task.stage_order, seq=task.seq + 1,
+                                   assignee=user, status=StageTask.Status.WAITING, added=position, added_by=actor)
+    if position == StageTask.Added.BEFORE:
+        task.status, task.waits_for = StageTask.Status.WAITING, new
+        task.save(update_fields=["status", "waits_for"])
+        due.close_due_items(subject=task, purpose=TASK_DUE, state="canceled")
+        _open(new)
+    elif position == StageTask.Added.AFTER:
+        new.waits_for = task
+        new.save(update_fields=["waits_for"])
+    else:
+        _open(new)
+    _record(run, actor=actor, action="chain.add_signer", task=task, comment=comment.strip(), principal=principal,
+            changes={"signer": user.get_full_name() or user.get_username(), "position": new.get_added_display()})
+    return new
+
+
+@transaction.atomic
+def remove_signer(*, actor, task: StageTask, comment: str = "") -> StageTask:
+    """减签: take back a signer one added (not yet acted); whoever waited on them goes on."""
+    run, task = _locked_task(task)
+    if task.status not in LIVE:
+        raise StaleStateError("stale_state")
+    if not task.added or task.added == StageTask.Added.TRANSFER or (
+        task.added_by_id != actor.pk and not actor.is_superuser
+    ):
+        raise PermissionDeniedError("permission_denied")
+    _close(task, StageTask.Status.REMOVED, actor=actor, comment=comment.strip())
+    _record(run, actor=actor, action="chain.remove_signer", task=task, comment=comment.strip(),
+            changes={"signer": task.assignee.get_full_name() or task.assignee.get_username()})
+    waiting = list(StageTask.objects.filter(run=run, waits_for=task, status=StageTask.Status.WAITING)
+                   .select_related("stage", "assignee"))
+    for follower in waiting:
+        follower.waits_for = None
+        follower.save(update_fields=["waits_for"])
+        if follower.added != StageTask.Added.AFTER:
+            _open(follower)
+    if not waiting or all(f.added == StageTask.Added.AFTER for f in waiting):
+        # The stage may be complete now that nobody waits for the removed signer.
+        if not any(t.status == StageTask.Status.OPEN for t in _stage_tasks(run, task.stage_order)):
+            anchor = (StageTask.objects.filter(run=run, stage_order=task.stage_order, status=StageTask.Status.APPROVED)
+                      .order_by("-acted_at").first())
+            if anchor is not None:
+                _after_approval(run, anchor, actor=actor)
+    return task
+
+
+@transaction.atomic
+def withdraw(*, actor, run: StageRun, comment: str = "") -> StageRun:
+    """撤回 by the applicant while the next holder has not acted yet."""
+    run = _locked_run(run.pk)
+    if run.status != StageRun.Status.RUNNING:
+        raise StaleStateError("stale_state")
+    if run.started_by_id != actor.pk:
+        raise PermissionDeniedError("permission_denied")
+    acted = run.tasks.exclude(status__in=(*LIVE, StageTask.Status.CANCELED)).exists()
+    if acted:
+        raise ServiceError("already_acted", _("已有人办理，不能撤回。"))
+    _finish(run, StageRun.Status.WITHDRAWN, actor=actor, comment=comment.strip())
+    return run
+
+
+@transaction.atomic
+def cc(*, actor, run: StageRun, users, comment: str = "") -> int:
+    """抄送: a read grant on the case and a notification; no task."""
+    run = _locked_run(run.pk)
+    subject = run.subject
+    count = 0
+    for user in users:
+        access.grant(user=user, subject=subject, kind=AccessGrant.Kind.CC, granted_by=actor, reason=comment[:200])
+        notify(recipients=[user], key=f"cc-{run.pk}-{user.pk}",
+               title=_("抄送：%(case)s") % {"case": run.case_label}, body=comment, link=run.case_link)
+        count += 1
+    _record(run, actor=actor, action="chain.cc", comment=comment.strip(),
+            changes={"to": "、".join(u.get_full_name() or u.get_username() for u in users)})
+    return count
+
+
+def batch_approve(*, actor, tasks, comment: str = "") -> tuple[list[StageTask], list[tuple[StageTask, str]]]:
+    """批量同意: each task in its own transaction; stages that do not allow it are refused, not skipped silently."""
+    done, refused = [], []
+    for task in tasks:
+        if not task.stage.allow_batch_approve:
+            refused.append((task, _("“%(stage)s”不允许批量同意。") % {"stage": task.stage.name}))
+            continue
+        try:
+            done.append(approve(actor=actor, task=task, comment=comment))
+        except ServiceError as error:
+            refused.append((task, error.message))
+    return done, refused
+
+
+@transaction.atomic
+def delegation_create(*, actor, principal, delegate, starts_on, ends_on, reason: str = "") -> Delegation:
+    """委托: set by the principal (or an admin) for a date range."""
+    if actor.pk != principal.pk and not actor.is_superuser:
+        raise PermissionDeniedError("permission_denied")
+    if delegate.pk == principal.pk or not delegate.is_active:
+        raise ServiceError("bad_delegate", _("请选择其他在职人员作为受托人。"), field="delegate")
+    if ends_on < starts_on:
+        raise ServiceError("bad_dates", _("结束日期不能早于开始日期。"), field="ends_on")
+    delegation = Delegation.objects.create(principal=principal, delegate=delegate, starts_on=starts_on,
+                                           ends_on=ends_on, reason=reason.strip())
+    audit.record(subject=principal, actor=actor, action="user.delegated", comment=reason.strip(),
+                 changes={"delegate": delegate.get_username(), "from": starts_on, "to": ends_on})
+    return delegation
+
+
+@transaction.atomic
+def handover(*, actor, departing, successor, comment: str = "") -> int:
+    """工作交接: every open task, unit membership, role and grant of a departing person goes to the successor;
+    the account is then deactivated, its history kept."""
+    if not actor.is_superuser:
+        raise PermissionDeniedError("permission_denied")
+    if departing.pk == successor.pk or not successor.is_active:
+        raise ServiceError("bad_successor", _("请选择其他在职人员作为接替人。"), field="successor")
+    user_model = get_user_model()
+    departing = user_model.objects.select_for_update().get(pk=departing.pk)
+    moved = 0
+    for task in StageTask.objects.filter(assignee=departing, status__in=LIVE).select_related("run"):
+        run = _locked_run(task.run_id)
+        task.assignee = successor
+        task.save(update_fields=["assignee"])
+        _record(run, actor=actor, action="chain.handover", task=StageTask.objects.select_related("stage").get(pk=task.pk),
+                changes={"from": departing.get_username(), "to": successor.get_username()})
+        moved += 1
+    successor.groups.add(*departing.groups.all())
+    for membership in departing.unit_memberships.all():
+        membership.__class__.objects.get_or_create(unit=membership.unit, user=successor, role=membership.role)
+    for grant in AccessGrant.objects.filter(user=departing):
+        AccessGrant.objects.get_or_create(user=successor, subject_type=grant.subject_type, subject_id=grant.subject_id,
+                                          kind=grant.kind, defaults={"granted_by": actor, "reason": comment[:200]})
+    departing.is_active = False
+    departing.save(update_fields=["is_active"])
+    audit.record(subject=departing, actor=actor, action="user.handed_over", comment=comment.strip(),
+                 changes={"successor": successor.get_username(), "tasks": moved})
+    return moved
