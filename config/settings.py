@@ -199,6 +199,30 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# --- Reminders, escalation and delivery channels (workflows.reminders, workflows.sweeps, notifications) -------
+# A broker that hangs (not refusing connections) must not hang the web: short socket timeouts on publish.
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "socket_timeout": 5,
+                                       "socket_connect_timeout": 2}
+# Workers wait out a broker outage of any length instead of exiting after 100 reconnection attempts.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Defaults of the escalation levels (DOMAIN §2.7); stages and subject types may set their own.
+TONGXIN_REMINDER_OFFSETS = [int(n) for n in env_list("TONGXIN_REMINDER_OFFSETS")] or [2, 0]
+TONGXIN_YELLOW_AFTER_DAYS = int(os.environ.get("TONGXIN_YELLOW_AFTER_DAYS", 1))
+TONGXIN_RED_AFTER_DAYS = int(os.environ.get("TONGXIN_RED_AFTER_DAYS", 4))
+# 催办: at most once per due item and person in this many hours.
+TONGXIN_URGE_INTERVAL_HOURS = int(os.environ.get("TONGXIN_URGE_INTERVAL_HOURS", 24))
+# The daily digest lists items due within this many working days, and the overdue ones.
+TONGXIN_DIGEST_DAYS = int(os.environ.get("TONGXIN_DIGEST_DAYS", 2))
+# Items per sweep transaction, and seconds a sweep may run before leaving the rest to the next beat.
+TONGXIN_SWEEP_BATCH = int(os.environ.get("TONGXIN_SWEEP_BATCH", 100))
+TONGXIN_SWEEP_BUDGET = float(os.environ.get("TONGXIN_SWEEP_BUDGET", 50))
+# SMS goes through an adapter; the default only logs (no vendor is chosen).
+TONGXIN_SMS_BACKEND = os.environ.get("TONGXIN_SMS_BACKEND", "notifications.sms.LoggingBackend")
+# Seconds to wait for a WeCom or DingTalk robot; a slow robot must not hold a delivery row lock for long.
+TONGXIN_WEBHOOK_TIMEOUT = float(os.environ.get("TONGXIN_WEBHOOK_TIMEOUT", 10))
+# --- end of reminders block ---------------------------------------------------------------------------------
+
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",

@@ -23,6 +23,10 @@ urlpatterns = [
     path("jsi18n/", access.rule(access.PUBLIC)(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path("notifications/", include("notifications.urls")),
     path("", include("workflows.urls")),
+    path("chains/", include("workflows.task_urls")),
     path("proposals/", include("proposals.urls")),
+    path("nomination/", include("nomination.urls")),
+    path("proposals/reports/", include("proposals.reports.urls")),
+    path("public/", include("proposals.reports.public_urls")),
     path("", site.urls),
 ]

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from . import channels as delivery_channels
 from . import tasks
-from .models import Delivery, Notification
+from .models import Broadcast, Delivery, Notification, Preference, WebhookEndpoint
 
 
 def channels_for(user) -> list[str]:
@@ -18,17 +18,21 @@ def channels_for(user) -> list[str]:
 
 @transaction.atomic(savepoint=False)
 def notify(
-    *, recipients, key: str, title: str, body: str = "", link: str = "", channels: list[str] | None = None
+    *, recipients, key: str, title: str, body: str = "", link: str = "", channels: list[str] | None = None,
+    audiences=(),
 ) -> list[Notification]:
     """Notify each active recipient once per ``key``; return the notifications this call created.
 
     Call it inside the caller's transaction: the notification and its outbox rows commit or roll back with the
     change that caused them, and the deliveries are queued only after the commit. A repeated key creates nothing.
     ``channels`` narrows the recipient's own channels; it never reaches a user on a channel they lack.
+    ``audiences`` also posts the message, once per key, to the group robots registered for those audiences.
     """
     unknown = set(channels or ()) - set(Delivery.Channel.values)
     if unknown:
         raise ValueError(f"Unknown notification channels: {sorted(unknown)}")
+    if audiences:
+        _broadcast(audiences=audiences, key=key, title=title, body=body, link=link, channels=channels)
     created_notifications = []
     for user in recipients:
         if not user.is_active:
@@ -47,6 +51,30 @@ def notify(
         ):
             transaction.on_commit(partial(tasks.queue_delivery, delivery.pk))
     return created_notifications
+
+
+def _broadcast(*, audiences, key: str, title: str, body: str, link: str, channels: list[str] | None) -> None:
+    endpoints = WebhookEndpoint.objects.filter(audience__in=set(audiences), is_active=True)
+    if channels is not None:
+        endpoints = endpoints.filter(channel__in=channels)
+    by_audience: dict[str, list[WebhookEndpoint]] = {}
+    for endpoint in endpoints:
+        by_audience.setdefault(endpoint.audience, []).append(endpoint)
+    for audience, targets in by_audience.items():
+        broadcast, created = Broadcast.objects.get_or_create(
+            audience=audience, key=key, defaults={"title": str(title)[:200], "body": str(body), "link": link}
+        )
+        if not created:
+            continue
+        for delivery in Delivery.objects.bulk_create(
+            [Delivery(broadcast=broadcast, endpoint=endpoint, channel=endpoint.channel) for endpoint in targets]
+        ):
+            transaction.on_commit(partial(tasks.queue_delivery, delivery.pk))
+
+
+def preference_save(*, user, email: bool, sms: bool, mobile: str) -> None:
+    """Save a user's own channel choices (the in-product centre cannot be switched off)."""
+    Preference.objects.update_or_create(user=user, defaults={"email": email, "sms": sms, "mobile": mobile.strip()})
 
 
 def mark_read(*, user, notification_ids=None) -> int:

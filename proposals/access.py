@@ -7,7 +7,7 @@ query so a list can never show what the detail page would refuse.
 from django.db.models import Exists, OuterRef, Q
 
 from workflows import access
-from workflows.models import UnitMembership
+from workflows.models import AccessGrant, UnitMembership
 
 from .models import Assignment, Cosigner, Member, Proposal, ProposalStatus
 
@@ -58,10 +58,6 @@ def can_edit(user, proposal: Proposal) -> bool:
     return proposal.status in (ProposalStatus.DRAFT, ProposalStatus.RETURNED) and is_proposer(user, proposal)
 
 
-def can_review(user, proposal: Proposal) -> bool:
-    return user.has_perm("proposals.review_proposal") and proposal.status == ProposalStatus.SUBMITTED
-
-
 def can_assign(user, proposal: Proposal) -> bool:
     return user.has_perm("proposals.assign_proposal") and proposal.status == ProposalStatus.ACCEPTED
 
@@ -92,6 +88,16 @@ def can_act_for_unit(user, assignment: Assignment) -> bool:
 
 def can_decide_adjustment(user, assignment: Assignment) -> bool:
     return user.has_perm("proposals.assign_proposal") and assignment.state == Assignment.State.DISPUTED
+
+
+def can_supervise(user, proposal: Proposal) -> bool:
+    """督办领导 and 领办领导 of a key proposal (their grants), and 提案委 staff."""
+    return user.has_perm("proposals.review_proposal") or access.has_grant(
+        user, proposal, kinds=[AccessGrant.Kind.SUPERVISE, AccessGrant.Kind.LEAD])
+
+
+def grant_read(user, proposal: Proposal, *, granted_by=None):
+    access.grant(user=user, subject=proposal, kind=AccessGrant.Kind.READ, granted_by=granted_by)
 
 
 def current_member(user, term) -> Member | None:

@@ -8,7 +8,8 @@ class ProposalsConfig(AppConfig):
     verbose_name = _("政协提案")
 
     def ready(self):
-        from . import defaults, events, roles  # noqa: F401  (events registers timeline labels)
+        from . import chains, defaults, events, roles  # noqa: F401  (chains and events register themselves)
 
         post_migrate.connect(roles.ensure_roles, sender=self)
         post_migrate.connect(defaults.ensure_deadline_rules, sender=self)
+        post_migrate.connect(defaults.ensure_outcome_categories, sender=self)

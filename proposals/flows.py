@@ -43,13 +43,9 @@ class ProposalFlow(flow.Flow):
 
     start = flow.StartHandle(this.start_proposal).Next(this.review)
 
-    # DOMAIN §2.3 B3/B4: 提案委 staff review; outcome 立案 / 不予立案 / 并案 / 退回修改.
-    review = (
-        flow.View(open_case_page)
-        .Annotation(title=_("审查立案"))
-        .Permission("proposals.review_proposal")
-        .Next(this.after_review)
-    )
+    # DOMAIN §2.3 B3/B4: the review chain (admin-editable, slot a) runs while the process waits here; its last
+    # stage decides 立案 / 不予立案 / 并案 / 退回修改 and the service completes this wait.
+    review = flow.Handle().Annotation(title=_("审查立案")).Next(this.after_review)
     after_review = (
         flow.Switch()
         .Case(this.assign, lambda activation: activation.process.proposal.status == ProposalStatus.ACCEPTED)
@@ -66,8 +62,8 @@ class ProposalFlow(flow.Flow):
         .Permission("proposals.assign_proposal")
         .Next(this.handling)
     )
-    # Units work on their own Assignment rows; the service completes this wait when every reply is in.
-    handling = flow.Handle().Annotation(title=_("承办单位办理")).Next(this.end)
+    # Units work on their own Assignment rows and reply chains (slot b); the service completes this wait at 办结.
+    handling = flow.Handle().Annotation(title=_("办理、答复与评价")).Next(this.end)
 
     end = flow.End()
 

@@ -1,11 +1,22 @@
 """Forms only parse and present input; the rules live in ``proposals.services``."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from workflows.models import Unit
 
-from .models import Assignment, Member, Proposal, Topic
+from .models import (
+    Assignment,
+    CaseRecord,
+    ContactLog,
+    Evaluation,
+    Member,
+    OutcomeCategory,
+    Proposal,
+    Reply,
+    Topic,
+)
 
 
 class MemberChoiceField(forms.ModelMultipleChoiceField):
@@ -146,3 +157,87 @@ class AdjustmentDecisionForm(forms.Form):
     comment = forms.CharField(label=_("意见"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
+
+
+class ContactLogForm(forms.ModelForm):
+    class Meta:
+        model = ContactLog
+        fields = ["held_on", "form", "participants", "summary"]
+        widgets = {"held_on": forms.DateInput(attrs={"type": "date"}), "summary": forms.Textarea(attrs={"rows": 3})}
+
+
+class CoOpinionForm(forms.Form):
+    body = forms.CharField(label=_("会办意见"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+
+
+class ExtensionForm(forms.Form):
+    until = forms.DateField(label=_("申请延至"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class ExtensionDecisionForm(forms.Form):
+    approve = forms.TypedChoiceField(label=_("决定"), choices=[("1", _("同意延期")), ("0", _("不同意"))],
+                                     coerce=lambda v: v == "1", widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("意见"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class ReplyForm(forms.ModelForm):
+    class Meta:
+        model = Reply
+        fields = ["reference_number", "category", "body", "publicity", "publicity_reason", "summary",
+                  "contact_person", "contact_phone"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 10}), "summary": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = OutcomeCategory.objects.filter(is_active=True)
+        # Completeness is the service's rule (with its Chinese message naming what is missing).
+        for name in ("body", "contact_person", "contact_phone"):
+            self.fields[name].required = False
+        self.fields["category"].required = False
+
+
+class CategoryChangeForm(forms.Form):
+    category = forms.ModelChoiceField(label=_("审核后分类"), queryset=OutcomeCategory.objects.filter(is_active=True))
+    comment = forms.CharField(label=_("调整理由"), max_length=500)
+
+
+class EvaluationForm(forms.Form):
+    RATINGS = [(v, label) for v, label in Evaluation.Rating.choices if v != Evaluation.Rating.NONE]
+    work_rating = forms.ChoiceField(label=_("办理工作（态度、沟通）"), choices=RATINGS, widget=forms.RadioSelect)
+    result_rating = forms.ChoiceField(label=_("办理结果"), choices=RATINGS, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("意见和建议"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                              max_length=3000)
+    evaluator = forms.ModelChoiceField(label=_("代录：评价人"), queryset=get_user_model().objects.none(),
+                                       required=False, help_text=_("仅提案委工作人员代录纸质征询意见表时选择。"))
+
+    def __init__(self, *args, evaluators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evaluator"].queryset = get_user_model().objects.filter(pk__in=[u.pk for u in evaluators])
+
+
+class RecordForm(forms.ModelForm):
+    class Meta:
+        model = CaseRecord
+        fields = ["kind", "held_on", "participants", "summary"]
+        widgets = {"held_on": forms.DateInput(attrs={"type": "date"}), "summary": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, label) for k, label in CaseRecord.Kind.choices if k in kinds]
+
+
+class KeyDecisionForm(forms.Form):
+    approved = forms.TypedChoiceField(label=_("主席会议决定"), choices=[("1", _("列为重点提案")), ("0", _("不列为"))],
+                                      coerce=lambda v: v == "1", widget=forms.RadioSelect)
+    decided_on = forms.DateField(label=_("会议日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    decision = forms.CharField(label=_("决定内容"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    supervisor = forms.ModelChoiceField(label=_("督办领导"), queryset=get_user_model().objects.none(), required=False)
+    lead_official = forms.ModelChoiceField(label=_("领办领导"), queryset=get_user_model().objects.none(),
+                                           required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        users = get_user_model().objects.filter(is_active=True)
+        self.fields["supervisor"].queryset = users.filter(groups__name="cppcc_leader")
+        self.fields["lead_official"].queryset = users.filter(groups__name="government_leader")

@@ -202,6 +202,20 @@ class Proposal(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged", verbose_name=_("并入提案")
     )
     suggested_units = models.ManyToManyField(Unit, blank=True, related_name="+", verbose_name=_("建议承办单位"))
+    handling_round = models.PositiveSmallIntegerField(_("办理轮次"), default=1)
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    concluded_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    # 重点提案 (DOMAIN §2.7): proposed by 提案委, decided by the 主席会议, supervised by a chair, led by a government leader
+    key_status = models.CharField(_("重点提案"), max_length=10, blank=True, choices=[
+        ("proposed", _("拟列为重点提案")), ("key", _("重点提案")), ("declined", _("未列为重点提案"))])
+    key_supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="supervised_proposals",
+        verbose_name=_("督办领导"),
+    )
+    key_lead_official = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="led_proposals",
+        verbose_name=_("领办领导"),
+    )
     process = models.OneToOneField(
         Process, on_delete=models.PROTECT, null=True, blank=True, related_name="proposal", editable=False
     )
@@ -259,6 +273,9 @@ class NumberCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["term", "year"], name="unique_number_counter")]
+
+    def __str__(self):
+        return f"{self.term} {self.year}: {self.last}"
 
 
 class Cosigner(models.Model):
@@ -367,3 +384,248 @@ class Assignment(models.Model):
 
     def __str__(self):
         return f"{self.proposal} · {self.unit} · {self.get_role_display()}"
+
+
+# --- handling, reply, evaluation (DOMAIN §2.5–2.7, §2.11) ----------------------------------------------------------
+
+
+class ProposalSettings(models.Model):
+    """Local practice [L] that differs between counties, edited by admins (one row)."""
+
+    class Evaluators(models.TextChoices):
+        FIRST = "first", _("第一提案人")
+        ALL = "all", _("全体联名人")
+
+    class NoAnswer(models.TextChoices):
+        SATISFIED = "satisfied", _("视为满意")
+        NOT_EVALUATED = "not_evaluated", _("记为未评价，直接办结")
+
+    evaluators = models.CharField(_("评价人"), max_length=10, choices=Evaluators.choices, default=Evaluators.ALL)
+    no_answer = models.CharField(_("逾期未评价"), max_length=20, choices=NoAnswer.choices,
+                                 default=NoAnswer.NOT_EVALUATED)
+    max_extension_months = models.PositiveSmallIntegerField(_("办理期限最长（月）"), default=6)
+    publication_delay_days = models.PositiveSmallIntegerField(_("答复后公开（工作日）"), default=20)
+
+    class Meta:
+        verbose_name = _("提案办理设置")
+        verbose_name_plural = _("提案办理设置")
+
+    def __str__(self):
+        return str(_("提案办理设置"))
+
+    @classmethod
+    def current(cls) -> "ProposalSettings":
+        return cls.objects.first() or cls.objects.create()
+
+
+class OutcomeCategory(models.Model):
+    """落实情况分类 on the reply (default A/B/C/D, DOMAIN §2.5); a code list admins edit."""
+
+    code = models.CharField(_("代码"), max_length=4, unique=True)
+    name = models.CharField(_("名称"), max_length=60)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    promises_solution = models.BooleanField(_("承诺解决（需回头看）"), default=False)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("答复分类")
+        verbose_name_plural = _("答复分类")
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class ContactLog(models.Model):
+    """沟通记录: 办前面商 and later contact with the proposer."""
+
+    class Form(models.TextChoices):
+        MEETING = "meeting", _("面商")
+        PHONE = "phone", _("电话")
+        FORUM = "forum", _("座谈")
+        VISIT = "visit", _("视察")
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="contacts",
+                                   verbose_name=_("承办任务"))
+    held_on = models.DateField(_("日期"))
+    form = models.CharField(_("形式"), max_length=10, choices=Form.choices)
+    participants = models.CharField(_("参加人员"), max_length=300)
+    summary = models.TextField(_("内容摘要"), max_length=5000)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("沟通记录")
+        verbose_name_plural = _("沟通记录")
+        ordering = ["held_on", "pk"]
+
+    def __str__(self):
+        return f"{self.held_on} {self.get_form_display()}"
+
+
+class CoOpinion(models.Model):
+    """会办意见 sent by a co-handling unit to the lead unit."""
+
+    assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="co_opinion",
+                                      verbose_name=_("会办任务"))
+    body = models.TextField(_("会办意见"), max_length=5000)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("会办意见")
+        verbose_name_plural = _("会办意见")
+
+    def __str__(self):
+        return str(self.assignment)
+
+
+class Extension(models.Model):
+    """申请延期, decided by 督查室 within the overall maximum."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已同意")
+        REFUSED = "refused", _("未同意")
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions",
+                                   verbose_name=_("承办任务"))
+    requested_until = models.DateField(_("申请延至"))
+    reason = models.TextField(_("理由"), max_length=2000)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment"], condition=models.Q(status="pending"),
+                                    name="one_pending_extension")
+        ]
+
+    def __str__(self):
+        return f"{self.assignment} → {self.requested_until}"
+
+
+def reply_document_path(instance, filename):
+    return f"replies/{instance.assignment_id}/{instance.document_token}"
+
+
+class Reply(models.Model):
+    """答复函 of one answering unit (主办 / 独办 / 分办) for one handling round."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("拟稿")
+        IN_REVIEW = "in_review", _("会签审核中")
+        ISSUED = "issued", _("已答复")
+
+    class Publicity(models.TextChoices):
+        FULL = "full", _("全文公开")
+        SUMMARY = "summary", _("摘要公开")
+        NONE = "none", _("不公开")
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="replies",
+                                   verbose_name=_("承办任务"))
+    round = models.PositiveSmallIntegerField(_("办理轮次"), default=1)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    reference_number = models.CharField(_("文号"), max_length=60, blank=True)
+    body = models.TextField(_("答复正文"), max_length=20000)
+    category = models.ForeignKey(OutcomeCategory, on_delete=models.PROTECT, verbose_name=_("答复分类"))
+    original_category = models.ForeignKey(OutcomeCategory, on_delete=models.PROTECT, null=True, blank=True,
+                                          related_name="+", verbose_name=_("承办单位所标分类"))
+    publicity = models.CharField(_("公开属性"), max_length=10, choices=Publicity.choices, default=Publicity.FULL)
+    publicity_reason = models.CharField(_("不公开理由"), max_length=200, blank=True)
+    summary = models.TextField(_("公开摘要"), max_length=2000, blank=True)
+    contact_person = models.CharField(_("联系人"), max_length=50)
+    contact_phone = models.CharField(_("联系电话"), max_length=40)
+    document_token = models.CharField(max_length=40, blank=True, editable=False)
+    document = models.FileField(_("答复函文件"), upload_to=reply_document_path, blank=True)
+    document_name = models.CharField(max_length=200, blank=True)
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("经办人"))
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("签发人"))
+    chain = models.ForeignKey("workflows.StageRun", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
+    issued_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    publish_on = models.DateField(_("公开日期"), null=True, blank=True, db_index=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("答复函")
+        verbose_name_plural = _("答复函")
+        ordering = ["assignment", "round"]
+        constraints = [models.UniqueConstraint(fields=["assignment", "round"], name="one_reply_per_round")]
+
+    def __str__(self):
+        return f"{self.reference_number or _('答复函')} · {self.assignment.unit}"
+
+
+class Evaluation(models.Model):
+    """征询意见: a proposer's rating of the handling work and of the result (DOMAIN §2.6)."""
+
+    class Rating(models.TextChoices):
+        SATISFIED = "satisfied", _("满意")
+        BASIC = "basic", _("基本满意")
+        DISSATISFIED = "dissatisfied", _("不满意")
+        NONE = "none", _("未评价")
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="evaluations",
+                                 verbose_name=_("提案"))
+    round = models.PositiveSmallIntegerField(_("办理轮次"), default=1)
+    evaluator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("评价人"))
+    work_rating = models.CharField(_("办理工作"), max_length=15, choices=Rating.choices)
+    result_rating = models.CharField(_("办理结果"), max_length=15, choices=Rating.choices)
+    comment = models.TextField(_("意见和建议"), max_length=3000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("代录人"))
+    created = models.DateTimeField(_("评价时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("办理评价")
+        verbose_name_plural = _("办理评价")
+        ordering = ["round", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "round", "evaluator"], name="one_evaluation_per_round")
+        ]
+
+    def __str__(self):
+        return f"{self.proposal} · {self.evaluator} · {self.get_result_rating_display()}"
+
+
+class CaseRecord(models.Model):
+    """Recorded meetings and supervision: face-to-face meeting after a second 不满意, key-proposal supervision
+    (visits, forums, reports), and 回头看 follow-up."""
+
+    class Kind(models.TextChoices):
+        FACE_MEETING = "face_meeting", _("面对面沟通")
+        VISIT = "visit", _("督办视察")
+        FORUM = "forum", _("督办座谈")
+        REPORT = "report", _("督办报告")
+        FOLLOW_UP = "follow_up", _("回头看")
+        CHAIR_DECISION = "chair_decision", _("主席会议决定")
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="records", verbose_name=_("提案"))
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    held_on = models.DateField(_("日期"))
+    participants = models.CharField(_("参加人员"), max_length=300, blank=True)
+    summary = models.TextField(_("内容"), max_length=5000)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        ordering = ["held_on", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.held_on}"

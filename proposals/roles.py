@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 MEMBER = "cppcc_member"
 STAFF = "proposal_staff"
+STAFF_HEAD = "proposal_head"
 SUPERVISION_OFFICE = "supervision_office"
 UNIT_HANDLER = "unit_handler"
 UNIT_LEADER = "unit_leader"
@@ -18,6 +19,14 @@ ROLES = {
             "proposals.review_proposal",
             "proposals.view_all_proposals",
             "proposals.submit_for_member",
+            "proposals.view_proposalprocess",
+        ],
+    ),
+    STAFF_HEAD: (
+        _("提案委负责人"),
+        [
+            "proposals.review_proposal",
+            "proposals.view_all_proposals",
             "proposals.view_proposalprocess",
         ],
     ),

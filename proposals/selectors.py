@@ -12,7 +12,7 @@ from workflows.calendar import working_days_between
 from workflows.models import DueItem
 
 from . import access
-from .models import Assignment, Cosigner, Proposal, ProposalStatus
+from .models import Assignment, CoOpinion, Cosigner, Proposal, ProposalStatus, Reply
 
 
 @dataclass(frozen=True)
@@ -120,3 +120,18 @@ def open_due(subject) -> list[DueItem]:
             state=DueItem.State.OPEN,
         ).order_by("due_at")
     )
+
+
+def replies(proposal):
+    """Every reply of every round, with what the case page shows of it."""
+    return (Reply.objects.filter(assignment__proposal=proposal)
+            .select_related("assignment__unit", "category", "original_category", "signed_by")
+            .order_by("round", "assignment_id"))
+
+
+def co_opinions(assignment):
+    """The 会办意见 the lead unit received (its own opinion for a co-handling unit)."""
+    if assignment.role == Assignment.Role.CO:
+        return CoOpinion.objects.filter(assignment=assignment).select_related("assignment__unit", "submitted_by")
+    return (CoOpinion.objects.filter(assignment__proposal_id=assignment.proposal_id)
+            .select_related("assignment__unit", "submitted_by"))

@@ -12,14 +12,31 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from workflows import access as engine_access
-from workflows import audit
+from workflows import audit, stages
+from workflows import selectors as workflow_selectors
 from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
 from workflows.models import UnitMembership
 
-from . import access, selectors, services
+from . import access, chains, selectors, services
 from .filters import ProposalFilter
-from .forms import AdjustmentDecisionForm, AssignForm, OnBehalfForm, ProposalForm, ReasonForm, ReviewForm
-from .models import Assignment, Attachment, Proposal, ProposalStatus
+from .forms import (
+    AdjustmentDecisionForm,
+    AssignForm,
+    CategoryChangeForm,
+    ContactLogForm,
+    CoOpinionForm,
+    EvaluationForm,
+    ExtensionDecisionForm,
+    ExtensionForm,
+    KeyDecisionForm,
+    OnBehalfForm,
+    ProposalForm,
+    ReasonForm,
+    RecordForm,
+    ReplyForm,
+    ReviewForm,
+)
+from .models import Assignment, Attachment, CaseRecord, Proposal, ProposalStatus, Reply
 
 OBJECT, ROLE, AUTHENTICATED = engine_access.OBJECT, engine_access.ROLE, engine_access.AUTHENTICATED
 
@@ -223,10 +240,14 @@ def attachment_download(request, pk, attachment_pk):
 
 @engine_access.rule(OBJECT)
 @login_required
-def proposal_detail(request, pk, review_form=None, assign_form=None):
+def proposal_detail(request, pk, review_form=None, assign_form=None, forms=None):
     proposal = _proposal_or_404(request, pk)
     proposal = selectors.attach_due_items(selectors.with_relations(Proposal.objects.filter(pk=proposal.pk)))[0]
     user = request.user
+    forms = forms or {}
+    decision = services.decision_task(user, proposal) if proposal.status == ProposalStatus.SUBMITTED else None
+    review_run = stages.running_chain(proposal, chains.REVIEW)
+    is_staff = user.has_perm("proposals.review_proposal")
     context = {
         "proposal": proposal,
         "step": selectors.current_step(proposal),
@@ -237,11 +258,19 @@ def proposal_detail(request, pk, review_form=None, assign_form=None):
         "can_submit": access.can_edit(user, proposal),
         "can_withdraw": access.can_withdraw(user, proposal),
         "cosign": access.pending_cosign(user, proposal),
-        "can_review": access.can_review(user, proposal),
+        "review_chain": workflow_selectors.chain_panel(user, review_run),
+        "can_review": decision is not None,
         "can_assign": access.can_assign(user, proposal),
         "my_unit_ids": set(UnitMembership.objects.filter(user=user).values_list("unit_id", flat=True)),
         "show_contacts": access.is_staff_reader(user) or access.is_proposer(user, proposal),
         "withdraw_form": ReasonForm(),
+        "replies": selectors.replies(proposal),
+        "evaluations": proposal.evaluations.select_related("evaluator", "recorded_by"),
+        "records": proposal.records.select_related("recorded_by"),
+        "can_conclude": is_staff and proposal.status == ProposalStatus.EVALUATED,
+        "can_key_propose": is_staff and proposal.serial is not None and not proposal.key_status
+        and proposal.status not in (ProposalStatus.MERGED, ProposalStatus.CONCLUDED),
+        "can_key_decide": is_staff and proposal.key_status == "proposed",
     }
     if context["can_review"]:
         context["review_form"] = review_form or ReviewForm(proposal=proposal, initial={
@@ -249,7 +278,91 @@ def proposal_detail(request, pk, review_form=None, assign_form=None):
     if context["can_assign"]:
         context["assign_form"] = assign_form or AssignForm(initial={
             "lead_units": list(proposal.suggested_units.values_list("pk", flat=True))})
+    evaluators = services.evaluators(proposal) if proposal.status == ProposalStatus.REPLIED else []
+    answered = set(proposal.evaluations.filter(round=proposal.handling_round).values_list("evaluator_id", flat=True))
+    if (any(u.pk == user.pk for u in evaluators) and user.pk not in answered) or (is_staff and evaluators):
+        context["evaluation_form"] = forms.get("evaluation") or EvaluationForm(
+            evaluators=[u for u in evaluators if u.pk not in answered] if is_staff else [])
+    kinds = []
+    if is_staff or user.has_perm("proposals.assign_proposal"):
+        kinds += [CaseRecord.Kind.FOLLOW_UP]
+        if proposal.status == ProposalStatus.EVALUATED:
+            kinds.append(CaseRecord.Kind.FACE_MEETING)
+    if proposal.key_status == "key" and access.can_supervise(user, proposal):
+        kinds += [CaseRecord.Kind.VISIT, CaseRecord.Kind.FORUM, CaseRecord.Kind.REPORT]
+    if kinds:
+        context["record_form"] = forms.get("record") or RecordForm(kinds=kinds)
+    if context["can_key_decide"]:
+        context["key_form"] = forms.get("key") or KeyDecisionForm()
     return render(request, "proposals/detail.html", context)
+
+
+def _post_form(request, pk, form, call, success, *, form_key):
+    """Validate a case-page form, call its service, and show either the result or the form with its errors."""
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except StaleStateError as error:
+            messages.error(request, error.message)
+            return redirect("proposals:detail", pk=pk)
+        except ServiceError as error:
+            _fail(request, error, form)
+        else:
+            messages.success(request, success)
+            return redirect("proposals:detail", pk=pk)
+    return proposal_detail(request, pk, forms={form_key: form})
+
+
+@engine_access.rule(OBJECT)
+@require_POST
+@login_required
+def proposal_evaluate(request, pk):
+    proposal = _proposal_or_404(request, pk)
+    form = EvaluationForm(request.POST, evaluators=services.evaluators(proposal))
+    return _post_form(request, pk, form, lambda d: services.evaluation_submit(
+        actor=request.user, proposal=proposal, work_rating=d["work_rating"], result_rating=d["result_rating"],
+        comment=d["comment"], evaluator=d["evaluator"]), _("评价已提交。"), form_key="evaluation")
+
+
+@engine_access.rule(OBJECT)
+@require_POST
+@login_required
+def proposal_record(request, pk):
+    proposal = _proposal_or_404(request, pk)
+    form = RecordForm(request.POST, kinds=CaseRecord.Kind.values)
+    return _post_form(request, pk, form, lambda d: services.record_add(
+        actor=request.user, proposal=proposal, kind=d["kind"], held_on=d["held_on"],
+        participants=d["participants"], summary=d["summary"]), _("记录已保存。"), form_key="record")
+
+
+@engine_access.rule(OBJECT)
+@require_POST
+@login_required
+def proposal_conclude(request, pk):
+    return _act(request, pk, lambda p: services.proposal_conclude(actor=request.user, proposal=p,
+                                                                  comment=request.POST.get("comment", "")),
+                _("提案已办结。"))
+
+
+@engine_access.rule(OBJECT)
+@require_POST
+@login_required
+def proposal_key_propose(request, pk):
+    return _act(request, pk, lambda p: services.key_propose(actor=request.user, proposal=p,
+                                                            comment=request.POST.get("comment", "")),
+                _("已提请主席会议确定重点提案。"))
+
+
+@engine_access.rule(OBJECT)
+@require_POST
+@login_required
+def proposal_key_decide(request, pk):
+    proposal = _proposal_or_404(request, pk)
+    form = KeyDecisionForm(request.POST)
+    return _post_form(request, pk, form, lambda d: services.key_decide(
+        actor=request.user, proposal=proposal, approved=d["approved"], decided_on=d["decided_on"],
+        decision=d["decision"], supervisor=d["supervisor"], lead_official=d["lead_official"]),
+        _("主席会议决定已记录。"), form_key="key")
 
 
 @engine_access.rule(OBJECT)
@@ -357,21 +470,149 @@ def unit_inbox(request):
 
 @engine_access.rule(OBJECT)
 @login_required
-def assignment_detail(request, pk, decision_form=None, reason_form=None):
+def assignment_detail(request, pk, decision_form=None, reason_form=None, forms=None):
     assignment = _assignment_or_404(request, pk)
     proposal = assignment.proposal
-    can_act = access.can_act_for_unit(request.user, assignment)
-    return render(request, "proposals/assignment.html", {
+    user = request.user
+    forms = forms or {}
+    can_act = access.can_act_for_unit(user, assignment)
+    received = assignment.state == Assignment.State.RECEIVED
+    answering = assignment.role in services.ANSWERING_ROLES
+    reply = assignment.replies.filter(round=proposal.handling_round).select_related("category", "chain").first()
+    context = {
         "assignment": assignment,
         "proposal": proposal,
         "siblings": proposal.assignments.select_related("unit").exclude(pk=assignment.pk),
         "can_receive": can_act and assignment.state == Assignment.State.PENDING_RECEIPT,
         "reason_form": reason_form or ReasonForm(),
-        "can_decide": access.can_decide_adjustment(request.user, assignment),
+        "can_decide": access.can_decide_adjustment(user, assignment),
         "decision_form": decision_form or AdjustmentDecisionForm(),
         "timeline": audit.timeline(assignment),
         "due_items": selectors.open_due(assignment),
-    })
+        "contacts": assignment.contacts.select_related("recorded_by"),
+        "co_opinions": selectors.co_opinions(assignment),
+        "extensions": assignment.extensions.select_related("requested_by", "decided_by"),
+        "reply": reply,
+        "past_replies": assignment.replies.exclude(round=proposal.handling_round).select_related("category"),
+        "reply_chain": workflow_selectors.chain_panel(user, reply.chain) if reply and reply.chain_id else None,
+        "can_decide_extension": user.has_perm("proposals.assign_proposal"),
+        "extension_decision_form": forms.get("extension_decision") or ExtensionDecisionForm(),
+    }
+    if can_act and received:
+        context["contact_form"] = forms.get("contact") or ContactLogForm()
+        if assignment.role == Assignment.Role.CO:
+            context["co_opinion_form"] = forms.get("co_opinion") or CoOpinionForm()
+        elif answering:
+            if reply is None or reply.status == Reply.Status.DRAFT:
+                context["reply_form"] = forms.get("reply") or ReplyForm(instance=reply)
+            context["extension_form"] = forms.get("extension") or ExtensionForm()
+    if reply and reply.chain_id and services.reply_review_task(user, reply):
+        context["category_form"] = forms.get("category") or CategoryChangeForm(initial={"category": reply.category_id})
+    return render(request, "proposals/assignment.html", context)
+
+
+def _assignment_form(request, pk, form, call, success, *, form_key):
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except StaleStateError as error:
+            messages.error(request, error.message)
+            return redirect("proposals:assignment", pk=pk)
+        except ServiceError as error:
+            _fail(request, error, form)
+        else:
+            messages.success(request, success)
+            return redirect("proposals:assignment", pk=pk)
+    return assignment_detail(request, pk, forms={form_key: form})
+
+
+@engine_access.rule(OBJECT)
+@require_POST
+@login_required
+def assignment_contact(request, pk):
+    assignment = _assignment_or_404(request, pk)
+    form = ContactLogForm(request.POST)
+    return _assignment_form(request, pk, form, lambda d: services.contact_log_add(
+        actor=request.user, assignment=assignment, held_on=d["held_on"], form=d["form"],
+        participants=d["participants"], summary=d["summary"]), _("沟通记录已保存。"), form_key="contact")
+
+
+@engine_access.rule(OBJECT)
+@require_POST
+@login_required
+def assignment_co_opinion(request, pk):
+    assignment = _assignment_or_404(request, pk)
+    form = CoOpinionForm(request.POST)
+    return _assignment_form(request, pk, form, lambda d: services.co_opinion_submit(
+        actor=request.user, assignment=assignment, body=d["body"]), _("会办意见已送主办单位。"),
+        form_key="co_opinion")
+
+
+@engine_access.rule(OBJECT)
+@require_POST
+@login_required
+def assignment_extension(request, pk):
+    assignment = _assignment_or_404(request, pk)
+    form = ExtensionForm(request.POST)
+    return _assignment_form(request, pk, form, lambda d: services.extension_request(
+        actor=request.user, assignment=assignment, until=d["until"], reason=d["reason"]),
+        _("延期申请已提交督查室。"), form_key="extension")
+
+
+@engine_access.rule(OBJECT)
+@require_POST
+@login_required
+def extension_decide(request, pk, extension_pk):
+    assignment = _assignment_or_404(request, pk)
+    extension = assignment.extensions.filter(pk=extension_pk).first()
+    if extension is None:
+        raise engine_access.deny(request, subject=assignment, reason="extension")
+    form = ExtensionDecisionForm(request.POST)
+    return _assignment_form(request, pk, form, lambda d: services.extension_decide(
+        actor=request.user, extension=extension, approve=d["approve"], comment=d["comment"]),
+        _("延期申请已处理。"), form_key="extension_decision")
+
+
+def _reply_content(data) -> services.ReplyContent:
+    return services.ReplyContent(
+        body=data["body"] or "", category_id=data["category"].pk if data["category"] else None,
+        reference_number=data["reference_number"], publicity=data["publicity"],
+        publicity_reason=data["publicity_reason"], summary=data["summary"], contact_person=data["contact_person"] or "",
+        contact_phone=data["contact_phone"] or "",
+    )
+
+
+@engine_access.rule(OBJECT)
+@require_POST
+@login_required
+def assignment_reply(request, pk):
+    """拟稿: save the draft reply, or save and send it into the reply chain, in one transaction."""
+    assignment = _assignment_or_404(request, pk)
+    form = ReplyForm(request.POST)
+    submit = "submit" in request.POST
+
+    def call(data):
+        with transaction.atomic():
+            reply = services.reply_save_draft(actor=request.user, assignment=assignment, content=_reply_content(data))
+            if submit:
+                services.reply_submit(actor=request.user, reply=reply)
+
+    return _assignment_form(request, pk, form, call, _("答复函已送会签审核。") if submit else _("答复函草稿已保存。"),
+                            form_key="reply")
+
+
+@engine_access.rule(OBJECT)
+@require_POST
+@login_required
+def reply_category(request, pk):
+    assignment = _assignment_or_404(request, pk)
+    reply = assignment.replies.filter(round=assignment.proposal.handling_round).first()
+    if reply is None:
+        raise engine_access.deny(request, subject=assignment, reason="reply")
+    form = CategoryChangeForm(request.POST)
+    return _assignment_form(request, pk, form, lambda d: services.reply_change_category(
+        actor=request.user, reply=reply, category=d["category"], comment=d["comment"]),
+        _("答复分类已调整。"), form_key="category")
 
 
 def _assignment_act(request, pk, action, success_message):

@@ -4,7 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from proposals import roles, services
+from proposals import chains, roles, services
+from workflows import stages
 from tests.factories import MemberFactory, TermFactory, TopicFactory, UnitFactory, UnitMembershipFactory, UserFactory
 from workflows.models import UnitMembership
 
@@ -19,6 +20,7 @@ def world(db):
     w.member3 = MemberFactory(term=term, user=UserFactory(username="member3", first_name="张建国", roles=[roles.MEMBER])).user
     w.outsider = UserFactory(username="outsider", first_name="非委员")
     w.staff = UserFactory(username="staff1", first_name="陈晓静", roles=[roles.STAFF])
+    w.head = UserFactory(username="stafflead1", first_name="郑主任", roles=[roles.STAFF_HEAD])
     w.office = UserFactory(username="office1", first_name="刘振东", roles=[roles.SUPERVISION_OFFICE])
     w.unit1 = UnitMembershipFactory(unit=education, user=UserFactory(username="unit1", roles=[roles.UNIT_HANDLER])).user
     w.unit2 = UnitMembershipFactory(unit=transport, user=UserFactory(username="unit2", roles=[roles.UNIT_HANDLER])).user
@@ -41,9 +43,20 @@ def submitted(world, author=None, **kw):
     return services.proposal_submit(actor=author, proposal=proposal)
 
 
+def first_review_passed(world, proposal, comment="建议立案"):
+    """初审 by 提案委 staff: the proposal now waits for the 审定 decision of the committee head."""
+    run = stages.running_chain(proposal, chains.REVIEW)
+    stages.approve(actor=world.staff, task=stages.open_task_for(world.staff, run), comment=comment)
+    return proposal
+
+
+def reviewed(world, **kw):
+    return first_review_passed(world, submitted(world, **kw))
+
+
 def accepted(world, **kw):
-    proposal = submitted(world, **kw)
-    return services.proposal_accept(actor=world.staff, proposal=proposal, comment="同意立案")
+    proposal = reviewed(world, **kw)
+    return services.proposal_accept(actor=world.head, proposal=proposal, comment="同意立案")
 
 
 def assigned(world, *, mode="lead", lead=None, co=None, **kw):

@@ -3,14 +3,15 @@
 A new URL without a rule fails ``test_every_url_pattern_has_an_access_rule``.
 """
 
+import datetime
 import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from proposals.models import Attachment
+from proposals.models import Attachment, Extension
 from workflows import access
-from workflows.models import AuditEvent
+from workflows.models import AuditEvent, StageRun
 
 from tests.personas import assigned, world  # noqa: F401
 
@@ -45,10 +46,16 @@ def test_every_url_pattern_has_an_access_rule():
     assert len(list(own_patterns())) > 15
 
 
-def fill(route, *, proposal, assignment, attachment):
+def fill(route, *, proposal, assignment, attachment, extension=None, task=None, run=None):
+    """Put the ids of out-of-scope objects into a route, by what the route is about."""
     route = route.replace("^", "").replace("$", "")
-    values = {"attachment_pk": attachment.pk}
-    values["pk"] = assignment.pk if "assignments/" in route else proposal.pk
+    values = {"attachment_pk": attachment.pk, "extension_pk": extension.pk if extension else 0}
+    if route.startswith("chains/tasks/"):
+        values["pk"] = task.pk if task else 0
+    elif route.startswith("chains/runs/"):
+        values["pk"] = run.pk if run else 0
+    else:
+        values["pk"] = assignment.pk if "assignments/" in route else proposal.pk
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
 
 
@@ -65,12 +72,17 @@ def test_each_role_is_refused_objects_outside_its_scope_with_an_audit_row(client
     attachment = Attachment.objects.create(proposal=proposal, token="t" * 32, file="x", original_name="a.pdf",
                                            content_type="application/pdf", size=1, sha256="0" * 64,
                                            uploaded_by=world.member1)
+    extension = Extension.objects.create(assignment=assignment, requested_until=datetime.date(2030, 1, 1),
+                                         reason="x", requested_by=world.unit1)
+    run = StageRun.objects.filter(subject_id=str(proposal.pk)).first()
+    task = run.tasks.first()
     client.force_login(getattr(world, username))
     checked = 0
     for route, pattern in own_patterns():
         if rule_of(pattern) not in (access.OBJECT, access.ROLE):
             continue
-        url = fill(route, proposal=proposal, assignment=assignment, attachment=attachment)
+        url = fill(route, proposal=proposal, assignment=assignment, attachment=attachment, extension=extension,
+                   task=task, run=run)
         for method in ("get", "post"):
             before = AuditEvent.objects.filter(action="access_denied").count()
             response = getattr(client, method)(url)

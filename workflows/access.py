@@ -6,9 +6,9 @@ patterns to prove none is missing and that out-of-scope objects answer 404 with 
 """
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, Exists, OuterRef, Q
 from django.db.models.functions import Cast
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 

@@ -46,6 +46,23 @@ def open_due_item(*, subject, purpose: str, title: str, rule_code: str = "", kin
     return DueItem.objects.create(subject_type=subject_type, subject_id=str(subject.pk), purpose=purpose, **values)
 
 
+def move_due_item(*, subject, purpose: str, due_at) -> DueItem | None:
+    """Move an open deadline to a given time (an approved extension): a new due-date version."""
+    item = DueItem.objects.filter(
+        subject_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
+        subject_id=str(subject.pk), purpose=purpose, state=DueItem.State.OPEN,
+    ).first()
+    if item is None:
+        return None
+    item.due_at, item.provisional = due_at, not calendar.is_known_year(timezone.localtime(due_at).year)
+    # An explicit date is no longer derived from a rule: a calendar edit must not move it back.
+    item.deadline_kind, item.deadline_amount = "", None
+    item.due_version = F("due_version") + 1
+    item.save(update_fields=["due_at", "provisional", "deadline_kind", "deadline_amount", "due_version"])
+    item.refresh_from_db(fields=["due_version"])
+    return item
+
+
 def close_due_items(*, subject, purpose: str | None = None, state: str = DueItem.State.DONE) -> int:
     items = DueItem.objects.filter(
         subject_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),

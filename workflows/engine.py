@@ -5,8 +5,9 @@ outbox row commit together. Every flow must set ``lock_impl = lock.select_for_up
 """
 
 from django.db import transaction
+from django.utils import timezone
 from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
+from viewflow.workflow.status import PROCESS, STATUS
 
 from .errors import StaleStateError
 
@@ -67,9 +68,6 @@ def complete_handle_task(*, process, node) -> Task:
 
 def cancel_process(*, process) -> None:
     """Cancel every open task and the process itself (withdrawal, non-acceptance decided outside the flow)."""
-    from viewflow.workflow.status import PROCESS
-    from django.utils import timezone
-
     flow_class = process.flow_class
     with flow_class.lock(process.pk), transaction.atomic():
         now = timezone.now()

@@ -7,7 +7,7 @@ from django.db import connection, connections
 
 from proposals import services
 from proposals.models import Proposal, ProposalStatus
-from tests.personas import make_content, submitted, world  # noqa: F401
+from tests.personas import make_content, reviewed, world  # noqa: F401
 from workflows.errors import StaleStateError
 
 pytestmark = [
@@ -39,9 +39,9 @@ def run_concurrently(functions):
 
 
 def test_fifty_concurrent_acceptances_number_one_to_fifty(world):
-    proposals = [submitted(world, title=f"关于第{i}件事的建议") for i in range(50)]
+    proposals = [reviewed(world, title=f"关于第{i}件事的建议") for i in range(50)]
     results = run_concurrently(
-        [lambda p=p: services.proposal_accept(actor=world.staff, proposal=p) for p in proposals]
+        [lambda p=p: services.proposal_accept(actor=world.head, proposal=p) for p in proposals]
     )
     errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
@@ -53,24 +53,24 @@ def test_fifty_concurrent_acceptances_number_one_to_fifty(world):
 def test_a_rolled_back_acceptance_uses_no_number(world):
     from django.db import transaction
 
-    first, second = submitted(world, title="关于甲的建议"), submitted(world, title="关于乙的建议")
+    first, second = reviewed(world, title="关于甲的建议"), reviewed(world, title="关于乙的建议")
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.proposal_accept(actor=world.staff, proposal=first)
+        services.proposal_accept(actor=world.head, proposal=first)
         raise RuntimeError("the request failed after the number was taken")
-    services.proposal_accept(actor=world.staff, proposal=second)
+    services.proposal_accept(actor=world.head, proposal=second)
     assert Proposal.objects.get(pk=second.pk).serial == 1
     assert Proposal.objects.get(pk=first.pk).serial is None
 
 
 def test_two_reviewers_accepting_at_once_make_one_acceptance(world):
     for _round in range(10):
-        proposal = submitted(world)
+        proposal = reviewed(world)
         results = run_concurrently(
-            [lambda: services.proposal_accept(actor=world.staff, proposal=proposal)] * 2
+            [lambda: services.proposal_accept(actor=world.head, proposal=proposal)] * 2
         )
         assert sum(isinstance(r, Proposal) for r in results) == 1
         assert sum(isinstance(r, StaleStateError) for r in results) == 1
-        assert proposal.process.task_set.filter(flow_task_type="HUMAN", status="NEW").count() == 1
+        assert proposal.process.task_set.filter(flow_task_type="HUMAN", status="NEW").count() == 1  # one 交办
 
 
 def test_the_same_form_posted_twice_at_once_creates_one_proposal(world):

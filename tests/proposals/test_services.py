@@ -15,7 +15,9 @@ from proposals.models import Assignment, Cosigner, Proposal, ProposalStatus
 from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
 from workflows.models import AuditEvent, DueItem
 
-from tests.personas import accepted, assigned, make_content, submitted
+from proposals import chains
+from tests.personas import accepted, assigned, first_review_passed, make_content, reviewed, submitted
+from workflows import stages
 
 pytestmark = pytest.mark.django_db
 
@@ -29,18 +31,22 @@ def open_tasks(proposal):
     return Task.objects.filter(process=proposal.process, status__in=[STATUS.NEW, STATUS.ASSIGNED])
 
 
-def test_submitted_proposal_waits_in_the_staff_review_queue(world):
+def test_submitted_proposal_waits_for_the_first_review_by_staff(world):
     # when
     proposal = submitted(world)
     # then
     assert proposal.status == ProposalStatus.SUBMITTED
     assert proposal.timing in (Proposal.Timing.PLENARY, Proposal.Timing.INTERIM)
-    review = open_tasks(proposal).get()
-    assert review.flow_task == ProposalFlow.review
-    assert Task.objects.user_queue(world.staff).filter(pk=review.pk, status=STATUS.NEW).exists()
-    assert not Task.objects.user_queue(world.member1).filter(pk=review.pk).exists()
-    assert actions(proposal) == ["proposal.drafted", "proposal.submitted"]
-    assert DueItem.objects.filter(purpose="review", state="open", subject_id=str(proposal.pk)).count() == 1
+    assert open_tasks(proposal).get().flow_task == ProposalFlow.review  # the process waits for the chain
+    run = stages.running_chain(proposal, chains.REVIEW)
+    task = stages.open_task_for(world.staff, run)
+    assert task.stage.name == "初审" and task.due_at is not None
+    assert stages.open_task_for(world.member1, run) is None
+    assert stages.open_task_for(world.head, run) is None
+    assert actions(proposal) == ["proposal.drafted", "proposal.submitted", "chain.started"]
+    # 初审 cannot decide; only the 审定 holder can
+    with pytest.raises(PermissionDeniedError):
+        services.proposal_accept(actor=world.staff, proposal=proposal)
 
 
 def test_someone_not_on_the_current_roster_cannot_propose(world):
@@ -135,31 +141,48 @@ def test_acceptance_numbers_are_sequential_per_term_and_year(world):
 
 
 def test_accepting_twice_is_refused_as_stale(world):
-    proposal = submitted(world)
-    services.proposal_accept(actor=world.staff, proposal=proposal)
+    proposal = reviewed(world)
+    services.proposal_accept(actor=world.head, proposal=proposal)
     with pytest.raises(StaleStateError):
-        services.proposal_accept(actor=world.staff, proposal=proposal)
+        services.proposal_accept(actor=world.head, proposal=proposal)
     assert Proposal.objects.get(pk=proposal.pk).serial == 1
 
 
-def test_only_reviewers_accept(world):
-    proposal = submitted(world)
-    with pytest.raises(PermissionDeniedError):
-        services.proposal_accept(actor=world.office, proposal=proposal)
+def test_only_the_decision_stage_holder_accepts(world):
+    proposal = reviewed(world)
+    for outsider in (world.office, world.staff, world.member1):
+        with pytest.raises(PermissionDeniedError):
+            services.proposal_accept(actor=outsider, proposal=proposal)
+
+
+def test_agreeing_on_the_decision_stage_is_acceptance(world):
+    proposal = reviewed(world)
+    run = stages.running_chain(proposal, chains.REVIEW)
+    stages.approve(actor=world.head, task=stages.open_task_for(world.head, run), comment="同意立案")
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.ACCEPTED and proposal.serial == 1
+
+
+def test_disagreeing_with_the_first_review_starts_the_review_again(world):
+    proposal = reviewed(world)
+    run = stages.running_chain(proposal, chains.REVIEW)
+    stages.reject(actor=world.head, task=stages.open_task_for(world.head, run), comment="请重新初审")
+    again = stages.running_chain(proposal, chains.REVIEW)
+    assert again.pk != run.pk and stages.open_task_for(world.staff, again).stage.name == "初审"
 
 
 def test_non_acceptance_needs_a_ground_and_consent_to_forward(world):
-    proposal = submitted(world)
+    proposal = reviewed(world)
     with pytest.raises(ServiceError) as error:
-        services.proposal_reject(actor=world.staff, proposal=proposal, ground="", disposition="none",
+        services.proposal_reject(actor=world.head, proposal=proposal, ground="", disposition="none",
                                  proposer_consent=None, comment="x")
     assert error.value.code == "ground_required"
     with pytest.raises(ServiceError) as error:
-        services.proposal_reject(actor=world.staff, proposal=proposal, ground="10", disposition="social",
+        services.proposal_reject(actor=world.head, proposal=proposal, ground="10", disposition="social",
                                  proposer_consent=None, comment="内容空泛")
     assert error.value.code == "consent_required"
     # when
-    services.proposal_reject(actor=world.staff, proposal=proposal, ground="10", disposition="social",
+    services.proposal_reject(actor=world.head, proposal=proposal, ground="10", disposition="social",
                              proposer_consent=True, comment="内容空泛")
     # then
     proposal.refresh_from_db()
@@ -171,18 +194,18 @@ def test_non_acceptance_needs_a_ground_and_consent_to_forward(world):
 
 def test_merged_proposal_points_at_its_master_and_both_timelines_say_so(world):
     master = accepted(world, title="关于主案的建议")
-    other = submitted(world, author=world.member2, title="关于相近内容的建议")
-    services.proposal_merge(actor=world.staff, proposal=other, master=master, comment="内容相近")
+    other = reviewed(world, author=world.member2, title="关于相近内容的建议")
+    services.proposal_merge(actor=world.head, proposal=other, master=master, comment="内容相近")
     other.refresh_from_db()
     assert other.status == ProposalStatus.MERGED and other.master == master
     assert "proposal.merged_in" in actions(master)
     with pytest.raises(ServiceError):
-        services.proposal_merge(actor=world.staff, proposal=submitted(world), master=other, comment="x")
+        services.proposal_merge(actor=world.head, proposal=reviewed(world), master=other, comment="x")
 
 
 def test_returned_proposal_is_revised_and_reviewed_again(world):
     proposal = submitted(world)
-    services.proposal_return(actor=world.staff, proposal=proposal, comment="请补充数据")
+    services.proposal_return(actor=world.staff, proposal=proposal, comment="请补充数据")  # from 初审 already
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.RETURNED
     assert open_tasks(proposal).get().flow_task == ProposalFlow.revise  # a wait, not anyone's inbox task
@@ -192,7 +215,17 @@ def test_returned_proposal_is_revised_and_reviewed_again(world):
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.SUBMITTED and proposal.title == "关于修改后的建议"
     assert open_tasks(proposal).get().flow_task == ProposalFlow.review
+    assert stages.open_task_for(world.staff, stages.running_chain(proposal, chains.REVIEW)).stage.name == "初审"
     assert "proposal.resubmitted" in actions(proposal)
+
+
+def test_recall_before_anyone_acted_brings_the_proposal_back_to_draft(world):
+    proposal = submitted(world)
+    stages.withdraw(actor=world.member1, run=stages.running_chain(proposal, chains.REVIEW))
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.DRAFT and proposal.process is None
+    services.proposal_submit(actor=world.member1, proposal=proposal)
+    assert Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.SUBMITTED
 
 
 def test_withdrawal_is_allowed_until_assignment(world):

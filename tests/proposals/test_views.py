@@ -10,7 +10,9 @@ from django.urls import reverse
 from proposals.models import Assignment, Attachment, Proposal, ProposalStatus
 from workflows.models import AuditEvent
 
-from tests.personas import accepted, assigned, submitted
+from proposals import chains
+from tests.personas import accepted, assigned, reviewed, submitted
+from workflows import stages
 
 pytestmark = pytest.mark.django_db
 
@@ -61,9 +63,9 @@ def test_double_post_of_the_same_form_creates_one_proposal(client, world):
     assert Proposal.objects.get().status == ProposalStatus.SUBMITTED
 
 
-def test_staff_review_form_accepts_and_the_second_click_gets_a_clear_message(client, world):
-    proposal = submitted(world)
-    client.force_login(world.staff)
+def test_review_form_accepts_and_the_second_click_gets_a_clear_message(client, world):
+    proposal = reviewed(world)
+    client.force_login(world.head)
     url = reverse("proposals:review", args=[proposal.pk])
     first = client.post(url, {"decision": "accept", "comment": "同意立案"})
     assert first.status_code == 302
@@ -73,9 +75,21 @@ def test_staff_review_form_accepts_and_the_second_click_gets_a_clear_message(cli
     assert proposal.status == ProposalStatus.ACCEPTED and proposal.serial == 1
 
 
-def test_rejection_without_ground_is_refused_with_the_reason_on_the_form(client, world):
+def test_first_review_is_agreed_on_the_case_page_and_the_decision_form_appears_for_the_head(client, world):
     proposal = submitted(world)
     client.force_login(world.staff)
+    page = client.get(reverse("proposals:detail", args=[proposal.pk])).content.decode()
+    assert 'data-testid="chain-actions"' in page and "初审" in page and 'data-testid="review-box"' not in page
+    task = stages.open_task_for(world.staff, stages.running_chain(proposal, chains.REVIEW))
+    client.post(reverse("chains:task_action", args=[task.pk]), {"action": "approve", "comment": "建议立案"})
+    client.force_login(world.head)
+    page = client.get(reverse("proposals:detail", args=[proposal.pk])).content.decode()
+    assert 'data-testid="review-box"' in page and "建议立案" in page
+
+
+def test_rejection_without_ground_is_refused_with_the_reason_on_the_form(client, world):
+    proposal = reviewed(world)
+    client.force_login(world.head)
     response = client.post(reverse("proposals:review", args=[proposal.pk]),
                            {"decision": "reject", "comment": "内容空泛"})
     assert response.status_code == 200

@@ -4,6 +4,7 @@ from .calendar import CalendarDay, CalendarYear, DeadlineRule
 from .definitions import DefinitionVersion, FlowSlot, StageDefinition
 from .directory import Unit, UnitMembership
 from .due import DueItem
+from .reminders import DueAction, DueUrge
 from .runs import Delegation, StageRun, StageTask, UserPhrase
 
 __all__ = [
@@ -19,7 +20,9 @@ __all__ = [
     "StageRun",
     "StageTask",
     "UserPhrase",
+    "DueAction",
     "DueItem",
+    "DueUrge",
     "Unit",
     "UnitMembership",
 ]

@@ -16,6 +16,14 @@ class DueItem(models.Model):
         DONE = "done", _("已完成")
         CANCELED = "canceled", _("已取消")
 
+    class Level(models.TextChoices):
+        """The escalation colours of DOMAIN §2.7: 蓝 near the deadline, 黄 overdue, 红 seriously overdue."""
+
+        NONE = "", _("正常")
+        BLUE = "blue", _("蓝色提醒")
+        YELLOW = "yellow", _("黄色督办")
+        RED = "red", _("红色督办")
+
     subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     subject_id = models.CharField(max_length=64)
     subject = GenericForeignKey("subject_type", "subject_id")
@@ -35,6 +43,22 @@ class DueItem(models.Model):
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.OPEN)
     closed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    # The stage's reminder and escalation settings; empty means the policy registered for the subject type
+    # (workflows.subjects), and failing that the defaults in settings.
+    reminder_offsets = models.JSONField(
+        _("提前提醒（工作日）"), null=True, blank=True, help_text=_("到期前几个工作日提醒，0 表示到期当天。")
+    )
+    yellow_after_days = models.PositiveSmallIntegerField(_("黄色督办（逾期后工作日）"), null=True, blank=True)
+    red_after_days = models.PositiveSmallIntegerField(_("红色督办（逾期后工作日）"), null=True, blank=True)
+    # Kept by the sweep (workflows.sweeps): the colour reached, the unit answerable for the item, when to look at
+    # it again, and the due-date version those were worked out for (a new version is swept again at once).
+    level = models.CharField(_("督办级别"), max_length=10, choices=Level.choices, blank=True, default="")
+    unit = models.ForeignKey(
+        "workflows.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("责任单位"),
+    )
+    next_action_at = models.DateTimeField(_("下次处理时间"), null=True, blank=True)
+    planned_version = models.PositiveIntegerField(_("已排期版本"), default=0)
 
     class Meta:
         verbose_name = _("期限事项")
@@ -44,6 +68,12 @@ class DueItem(models.Model):
             models.Index(
                 fields=["due_at"], name="due_open_idx", condition=models.Q(state="open")
             ),
+            models.Index(fields=["next_action_at"], name="due_sweep_idx", condition=models.Q(state="open")),
+            models.Index(
+                fields=["id"], name="due_replan_idx",
+                condition=models.Q(state="open") & ~models.Q(planned_version=models.F("due_version")),
+            ),
+            models.Index(fields=["unit", "level"], name="due_board_idx", condition=models.Q(state="open")),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -1,0 +1,1 @@
+"""Throughput benchmarks (see README.md); not part of the installed application."""

@@ -1,0 +1,67 @@
+"""The roles of the cadre side as Django groups with their permissions (configuration, not demo data).
+
+DOMAIN §7.1: both departments see every non-Party person record; a recommending organisation sees only its own
+submissions; the discipline organ sees nothing of the pool for now (its request letters come with the nomination
+process).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+ORG_CADRE = "org_cadre"
+ORG_LEADER = "org_leader"
+UF_CADRE = "uf_cadre"
+UF_LEADER = "uf_leader"
+PARTY_ORG = "party_org"
+DISCIPLINE = "discipline"
+
+ORG, UF = "org", "uf"
+DEPARTMENT_LABELS = {ORG: _("组织部"), UF: _("统战部")}
+# The department a role acts for: a joint act needs one confirmation from each.
+DEPARTMENT_OF_ROLE = {ORG_CADRE: ORG, ORG_LEADER: ORG, UF_CADRE: UF, UF_LEADER: UF}
+
+_READ = ["nomination.view_all_people", "nomination.view_rosters", "nomination.view_statistics"]
+
+ROLES = {
+    ORG_CADRE: (
+        _("组织部干部科"),
+        [*_READ, "nomination.manage_pool", "nomination.confirm_joint", "nomination.recommend_person",
+         "nomination.manage_staffing"],
+    ),
+    ORG_LEADER: (_("组织部领导"), [*_READ, "nomination.confirm_joint"]),
+    UF_CADRE: (
+        _("统战部干部科"),
+        [*_READ, "nomination.manage_pool", "nomination.confirm_joint", "nomination.recommend_person",
+         "nomination.manage_staffing", "nomination.manage_rosters"],
+    ),
+    UF_LEADER: (_("统战部领导"), [*_READ, "nomination.confirm_joint"]),
+    PARTY_ORG: (_("民主党派组织"), ["nomination.recommend_person"]),
+    DISCIPLINE: (_("纪委监委"), []),
+}
+
+
+def ensure_roles(**kwargs):
+    """Create or update the role groups after migrations (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for code, (_label, perms) in ROLES.items():
+        group, _created = Group.objects.get_or_create(name=code)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+        group.permissions.add(*wanted)
+
+
+def role_codes(user) -> frozenset[str]:
+    """The user's cadre-side roles, read once per request object."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_nomination_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        user._nomination_roles = cached
+    return cached
+
+
+def departments_of(user) -> frozenset[str]:
+    return frozenset(DEPARTMENT_OF_ROLE[code] for code in role_codes(user) if code in DEPARTMENT_OF_ROLE)

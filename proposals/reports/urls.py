@@ -1,0 +1,2 @@
+app_name = "proposal_reports"
+urlpatterns = []

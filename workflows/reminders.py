@@ -1,0 +1,311 @@
+"""Reminder levels and who hears what (DOMAIN §2.7): 蓝 before the due date, 黄 overdue, 红 seriously overdue.
+
+Everything here is a pure function of a due item, its policy and the time, except :func:`urge` and
+:func:`send_digest`, which notify. The sweep (``workflows.sweeps``) decides when to call these.
+Steps fall at the start of a working day (Beijing time), counted on the calendar, so nothing is sent for a day
+that is not a working day except the escalation of an item already overdue at its due time.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from notifications.services import notify
+
+from . import audit, subjects
+from .calendar import CHINA, add_working_days, is_working_day, working_days_between
+from .errors import MESSAGES, ServiceError, StaleStateError
+from .models import DueAction, DueItem, DueUrge
+from .subjects import Policy, Resolution
+
+Level = DueItem.Level
+Kind = DueAction.Kind
+LEVEL_ORDER = {Level.NONE: 0, Level.BLUE: 1, Level.YELLOW: 2, Level.RED: 3}
+
+audit.ACTION_LABELS.update(
+    {
+        "due.reminded": gettext_lazy("到期提醒"),
+        "due.escalated_yellow": gettext_lazy("黄色督办"),
+        "due.escalated_red": gettext_lazy("红色督办"),
+        "due.auto_action": gettext_lazy("逾期自动处理"),
+        "due.urged": gettext_lazy("催办"),
+    }
+)
+MESSAGES.update(
+    {
+        "due_closed": gettext_lazy("该事项已办结，无需催办。"),
+        "urge_too_soon": gettext_lazy("您已催办过该事项，%(next)s 后可再次催办。"),
+        "urge_nobody": gettext_lazy("该事项暂无承办人可催办。"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing the sweep does for a due-date version: a reminder, an escalation or the automatic action."""
+
+    kind: str
+    level: str
+    offset_days: int
+    at: datetime
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.kind, self.level, self.offset_days)
+
+
+def default_policy() -> Policy:
+    return Policy(
+        reminder_offsets=tuple(settings.TONGXIN_REMINDER_OFFSETS),
+        yellow_after_days=settings.TONGXIN_YELLOW_AFTER_DAYS,
+        red_after_days=settings.TONGXIN_RED_AFTER_DAYS,
+    )
+
+
+def policy_for(item: DueItem) -> Policy:
+    """The item's own settings (copied from its stage) over its subject type's policy over the defaults."""
+    registered = subjects.subject_type(item)
+    base = registered.policy(item) if registered is not None and registered.policy is not None else default_policy()
+    offsets = base.reminder_offsets if item.reminder_offsets is None else item.reminder_offsets
+    yellow = base.yellow_after_days if item.yellow_after_days is None else item.yellow_after_days
+    red = base.red_after_days if item.red_after_days is None else item.red_after_days
+    return Policy(
+        reminder_offsets=tuple(sorted({int(offset) for offset in offsets if int(offset) >= 0}, reverse=True)),
+        yellow_after_days=yellow,
+        red_after_days=max(red, yellow),
+        action_level=base.action_level,
+    )
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=CHINA)
+
+
+def _escalation_at(due_at: datetime, due_day: date, days_after: int) -> datetime:
+    # 0 means "as soon as it is overdue"; otherwise the start of that working day after the due day.
+    return due_at if days_after == 0 else day_start(add_working_days(due_day, days_after))
+
+
+def schedule(*, due_at: datetime, policy: Policy) -> list[Step]:
+    """Every step of one due-date version, in no particular order."""
+    due_day = due_at.astimezone(CHINA).date()
+    steps = [
+        Step(Kind.REMINDER, Level.BLUE, offset, day_start(add_working_days(due_day, -offset)))
+        for offset in policy.reminder_offsets
+    ]
+    yellow_at = _escalation_at(due_at, due_day, policy.yellow_after_days)
+    red_at = _escalation_at(due_at, due_day, policy.red_after_days)
+    steps += [Step(Kind.ESCALATION, Level.YELLOW, 0, yellow_at), Step(Kind.ESCALATION, Level.RED, 0, red_at)]
+    if policy.action_level:
+        steps.append(Step(Kind.ACTION, policy.action_level, 0, yellow_at if policy.action_level == Level.YELLOW
+                          else red_at))
+    return steps
+
+
+def level_at(steps: list[Step], now: datetime) -> str:
+    """The colour an item shows at ``now``: the highest level whose time has come."""
+    reached = [step.level for step in steps if step.kind != Kind.ACTION and step.at <= now]
+    return max(reached, key=LEVEL_ORDER.__getitem__, default=Level.NONE)
+
+
+def next_at(steps: list[Step], now: datetime) -> datetime | None:
+    return min((step.at for step in steps if step.at > now), default=None)
+
+
+def steps_due(*, steps: list[Step], done: set, now: datetime, anchor_at: datetime) -> list[Step]:
+    """The steps to do now, action first, then escalations, then at most one reminder.
+
+    Only the latest reminder whose time has come is sent, and none once the item is overdue: a reminder that
+    arrives late says less than the one that replaces it. Reminders timed before the period began (a task opened
+    the day before it is due) are not sent either; the holder was just told of the task.
+    """
+    past = [step for step in steps if step.at <= now]
+    todo = [step for step in past if step.kind == Kind.ACTION and step.key not in done]
+    escalations = [step for step in past if step.kind == Kind.ESCALATION]
+    todo += sorted((step for step in escalations if step.key not in done), key=lambda s: LEVEL_ORDER[s.level])
+    reminders = [step for step in past if step.kind == Kind.REMINDER]
+    if reminders and not escalations:
+        latest = max(reminders, key=lambda step: step.at)
+        if latest.key not in done and latest.at >= anchor_at:
+            todo.append(latest)
+    return todo
+
+
+def _people(*groups) -> list:
+    """Users of the groups in order, each once."""
+    seen = {}
+    for group in groups:
+        for user in group:
+            seen.setdefault(user.pk, user)
+    return list(seen.values())
+
+
+def recipients_for(step: Step, resolution: Resolution) -> list:
+    if step.level == Level.BLUE:
+        return _people(resolution.holders)
+    if step.level == Level.YELLOW:
+        return _people(resolution.holders, resolution.leaders)
+    return _people(resolution.supervisors)
+
+
+def audiences(resolution: Resolution) -> list[str]:
+    """The group-robot audiences of an item: its unit's group (``notifications`` sees only the opaque string)."""
+    return [unit_audience(resolution.unit.pk)] if resolution.unit is not None else []
+
+
+def unit_audience(unit_id: int) -> str:
+    return f"unit:{unit_id}"
+
+
+def step_key(item: DueItem, step: Step) -> str:
+    return f"due-{item.pk}-v{item.due_version}-{step.kind}-{step.level}-{step.offset_days}"
+
+
+def _names(users) -> str:
+    return "、".join(user.get_full_name() or user.get_username() for user in users) or _("（无）")
+
+
+def _due_text(due_at: datetime) -> str:
+    return timezone.localtime(due_at, CHINA).strftime("%Y-%m-%d")
+
+
+def overdue_days(due_at: datetime, today: date) -> int:
+    return max(0, working_days_between(due_at.astimezone(CHINA).date(), today))
+
+
+def message(*, step: Step, item: DueItem, resolution: Resolution, now: datetime) -> tuple[str, str]:
+    """The Chinese title and body of one reminder or escalation: case number and title, stage, due date."""
+    today = timezone.localdate(now, CHINA)
+    values = {
+        "case": resolution.case_label,
+        "stage": resolution.stage,
+        "due": _due_text(item.due_at),
+        "days": overdue_days(item.due_at, today),
+        "holders": _names(resolution.holders),
+        "unit": str(resolution.unit) if resolution.unit is not None else _("（无）"),
+    }
+    if step.level == Level.BLUE:
+        values["days"] = max(0, working_days_between(today, item.due_at.astimezone(CHINA).date()))
+        title = _("【到期提醒】%(stage)s：%(case)s") % values
+        if values["days"] == 0:
+            body = _("“%(case)s”的“%(stage)s”今天（%(due)s）到期，请及时办理。") % values
+        else:
+            body = _("“%(case)s”的“%(stage)s”将于 %(due)s 到期，还剩 %(days)s 个工作日，请及时办理。") % values
+    elif step.level == Level.YELLOW:
+        title = _("【黄色督办】%(stage)s已逾期：%(case)s") % values
+        body = _("“%(case)s”的“%(stage)s”已于 %(due)s 到期，已逾期 %(days)s 个工作日，请抓紧办理。承办人：%(holders)s。") % values
+    else:
+        title = _("【红色督办】%(stage)s严重逾期：%(case)s") % values
+        body = _(
+            "“%(case)s”的“%(stage)s”已于 %(due)s 到期，已逾期 %(days)s 个工作日，请督促办理。"
+            "承办单位：%(unit)s；承办人：%(holders)s。"
+        ) % values
+    return title, body
+
+
+def timeline_note(*, resolution: Resolution, recipients) -> str:
+    where = f"{resolution.stage}（{resolution.unit}）" if resolution.unit is not None else resolution.stage
+    return (_("%(where)s，已通知：%(names)s") % {"where": where, "names": _names(recipients)})[:1000]
+
+
+# --- 催办 -------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def urge(*, actor, due_item: DueItem, comment: str = "") -> DueUrge:
+    """催办: tell the item's holders at once, at most once per item and person per ``TONGXIN_URGE_INTERVAL_HOURS``.
+
+    The caller has checked that ``actor`` may see the case (staff, or its applicant); the lock on the item makes
+    two quick clicks one 催办.
+    """
+    item = DueItem.objects.select_for_update(of=("self",)).select_related("subject_type").filter(
+        pk=due_item.pk
+    ).first()
+    if item is None or item.state != DueItem.State.OPEN:
+        raise StaleStateError("due_closed")
+    now = timezone.now()
+    window = timedelta(hours=settings.TONGXIN_URGE_INTERVAL_HOURS)
+    last = item.urges.filter(actor=actor, at__gt=now - window).order_by("-at").first()
+    if last is not None:
+        raise ServiceError("urge_too_soon", params={"next": timezone.localtime(last.at + window).strftime("%m-%d %H:%M")})
+    resolution = subjects.resolve(item)
+    recipients = [user for user in _people(resolution.holders) if user.pk != actor.pk]
+    if not recipients:
+        raise ServiceError("urge_nobody")
+    row = DueUrge.objects.create(due_item=item, actor=actor, comment=comment.strip()[:2000], at=now,
+                                 recipients=len(recipients))
+    values = {
+        "actor": actor.get_full_name() or actor.get_username(),
+        "case": resolution.case_label,
+        "stage": resolution.stage,
+        "due": _due_text(item.due_at),
+        "comment": comment.strip(),
+    }
+    notify(
+        recipients=recipients,
+        key=f"urge-{row.pk}",
+        title=_("【催办】%(stage)s：%(case)s") % values,
+        body=(_("%(actor)s 催办“%(case)s”的“%(stage)s”（%(due)s 到期）。") % values + " " + values["comment"]).strip(),
+        link=resolution.link,
+        audiences=audiences(resolution),
+    )
+    audit.record(
+        subject=resolution.timeline_subject or item.subject, action="due.urged", actor=actor,
+        comment=timeline_note(resolution=resolution, recipients=recipients)
+        + (f"；{values['comment']}" if values["comment"] else ""),
+    )
+    return row
+
+
+# --- daily digest -------------------------------------------------------------------------------------------------
+
+
+def send_digest(*, today: date | None = None) -> int:
+    """Send each holder one message listing their items due soon or overdue; nothing on a rest day.
+
+    Keyed by date, so a second run on the same day (two beats, a retried task) sends nothing new.
+    Returns the number of people told.
+    """
+    today = today or timezone.localdate(timezone.now(), CHINA)
+    if not is_working_day(today):
+        return 0
+    horizon = datetime.combine(add_working_days(today, settings.TONGXIN_DIGEST_DAYS), time.max, tzinfo=CHINA)
+    items = (
+        DueItem.objects.filter(state=DueItem.State.OPEN, due_at__lte=horizon)
+        .select_related("subject_type")
+        .prefetch_related("subject")
+        .order_by("due_at", "pk")
+    )
+    rows_by_user = defaultdict(list)
+    users = {}
+    for item in items.iterator(chunk_size=500):
+        resolution = subjects.resolve(item)
+        for holder in _people(resolution.holders):
+            users[holder.pk] = holder
+            rows_by_user[holder.pk].append(_digest_line(item, resolution, today))
+    for user_id, lines in rows_by_user.items():
+        with transaction.atomic():
+            notify(
+                recipients=[users[user_id]],
+                key=f"digest-{today:%Y%m%d}",
+                title=_("每日待办提醒（%(date)s）：%(count)s 件即将到期或已逾期") % {"date": f"{today:%m-%d}",
+                                                                          "count": len(lines)},
+                body="\n".join(lines),
+                link=reverse("workflows:home"),
+            )
+    return len(rows_by_user)
+
+
+def _digest_line(item: DueItem, resolution: Resolution, today: date) -> str:
+    values = {"stage": resolution.stage, "case": resolution.case_label, "due": _due_text(item.due_at)}
+    if item.due_at < timezone.now():
+        values["days"] = overdue_days(item.due_at, today)
+        return _("· 【已逾期 %(days)s 个工作日】%(stage)s：%(case)s（%(due)s 到期）") % values
+    return _("· 【即将到期】%(stage)s：%(case)s（%(due)s 到期）") % values

@@ -1,0 +1,94 @@
+"""Who a due item concerns: each domain app registers, per subject model, how to read that off its own objects.
+
+The engine knows due items and escalation levels, not proposals or nominations (workflows never imports them):
+``proposals`` registers its Proposal and Assignment here from its ``apps.ready()``, nomination its own models.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Model
+
+from .models import DueItem, Unit, UnitMembership
+
+
+@dataclass(frozen=True)
+class Policy:
+    """When a due item is reminded and escalated, in working days (DOMAIN §2.7, §6).
+
+    ``reminder_offsets``: 蓝 reminders, working days before the due date (0: on the day itself).
+    ``yellow_after_days`` / ``red_after_days``: 黄 and 红 begin at the start of that working day after the due
+    date (0: as soon as it is overdue). ``action_level``: the level at which the automatic action runs, if the
+    subject has one.
+    """
+
+    reminder_offsets: tuple[int, ...]
+    yellow_after_days: int
+    red_after_days: int
+    action_level: str = DueItem.Level.RED
+
+
+@dataclass
+class Resolution:
+    """What the sweep needs to tell people about one due item, read off its subject when it acts."""
+
+    holders: Sequence  # users who must do the work (蓝, 黄, 催办)
+    case_label: str  # case number and title
+    stage: str  # what is due, e.g. 办理答复
+    link: str = ""
+    leaders: Sequence = ()  # 黄: the unit's (or department's) 分管领导
+    supervisors: Sequence = ()  # 红: 督查室, or the department head
+    unit: Unit | None = None  # the unit answerable, for the 督查室 board and its group robot
+    timeline_subject: Model | None = None  # the case whose timeline shows reminders and escalations
+    # The automatic action of the stage, run once at ``Policy.action_level``; returns a note for the timeline.
+    action: Callable[[], str] | None = None
+
+
+@dataclass(frozen=True)
+class SubjectType:
+    resolve: Callable[[DueItem, Model], Resolution]
+    policy: Callable[[DueItem], Policy] | None = None
+
+
+_registry: dict[str, SubjectType] = {}
+
+
+def register(model_label: str, *, resolve: Callable[[DueItem, Model], Resolution],
+             policy: Callable[[DueItem], Policy] | None = None) -> None:
+    """Register the resolver (and optionally the policy) for due items about ``model_label`` ("app.model")."""
+    _registry[model_label.lower()] = SubjectType(resolve=resolve, policy=policy)
+
+
+def subject_type(item: DueItem) -> SubjectType | None:
+    content_type = item.subject_type
+    return _registry.get(f"{content_type.app_label}.{content_type.model}")
+
+
+def resolve(item: DueItem) -> Resolution:
+    """Who and what the item concerns; an item nobody registered (or whose subject is gone) concerns nobody."""
+    registered = subject_type(item)
+    subject = item.subject
+    if registered is None or subject is None:
+        return Resolution(holders=(), case_label=item.title, stage=item.purpose)
+    return registered.resolve(item, subject)
+
+
+def unit_members(unit: Unit | int | None, *, roles: Sequence[str]) -> list:
+    """The active users holding one of ``roles`` (``UnitMembership.Role``) in ``unit``."""
+    if unit is None:
+        return []
+    memberships = UnitMembership.objects.filter(unit=unit, role__in=roles, user__is_active=True).select_related("user")
+    return list({m.user_id: m.user for m in memberships.order_by("user_id")}.values())
+
+
+def unit_leaders(unit: Unit | int | None) -> list:
+    return unit_members(unit, roles=[UnitMembership.Role.LEADER])
+
+
+def first_unit_of(users: Sequence) -> Unit | None:
+    """The unit of the first user who belongs to one: where a task held by people rather than a unit sits."""
+    for user in users:
+        membership = UnitMembership.objects.filter(user=user).select_related("unit").order_by("pk").first()
+        if membership is not None:
+            return membership.unit
+    return None

@@ -1,0 +1,34 @@
+"""Celery adapters for the periodic work of the engine; each task only calls a function and reports.
+
+Beat triggers them; the database says what is due, so a lost, doubled or redelivered trigger changes nothing.
+"""
+
+import logging
+
+from celery import shared_task
+from viewflow.workflow.timers import fire_due_timers
+
+from . import reminders, sweeps
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def sweep_due_items() -> int:
+    """Send the reminders and escalations that have come due, and run due automatic actions."""
+    result = sweeps.sweep()
+    if result.total_fired or result.errors:
+        logger.info("Due sweep: %s items, fired %s, errors %s", result.items, dict(result.fired), result.errors)
+    return result.total_fired
+
+
+@shared_task(acks_late=True)
+def daily_digest() -> int:
+    """The 08:30 digest of each holder's items due soon or overdue; nothing on a rest day."""
+    return reminders.send_digest()
+
+
+@shared_task(acks_late=True)
+def fire_workflow_timers() -> int:
+    """Fire viewflow's database timers (``flow.Timer``) that have come due; safe with several dispatchers."""
+    return fire_due_timers()
