@@ -6,7 +6,7 @@ production is switched on by variables, never by a second settings file.
 
 import os
 import secrets
-import warnings
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -40,8 +40,13 @@ if not DEBUG:
         )
 else:
     if not SECRET_KEY:
-        warnings.warn("SECRET_KEY is not set: using a random key for this development run.", stacklevel=1)
-        SECRET_KEY = secrets.token_urlsafe(50)
+        # Development: a random key kept in var/, so sessions and keyed hashes survive a restart.
+        _key_file = VAR_DIR / "secret_key"
+        if not _key_file.exists():
+            VAR_DIR.mkdir(parents=True, exist_ok=True)
+            _key_file.write_text(secrets.token_urlsafe(50))
+            _key_file.chmod(0o600)
+        SECRET_KEY = _key_file.read_text().strip()
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["localhost", "127.0.0.1", "[::1]", "testserver"]
 
 INSTALLED_APPS = [
@@ -148,8 +153,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not env_bool("STATIC_MANIFEST", not DEBUG)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
-# Uploads are never served by URL: only through access-checked views.
-MEDIA_URL = None
+# Uploads are never served at this URL (no route serves it): only through access-checked views.
+MEDIA_URL = "/media/"
 
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -237,6 +242,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 30))
 # Absolute links in e-mails and webhooks.
 TONGXIN_BASE_URL = os.environ.get("TONGXIN_BASE_URL", "http://localhost:8000")
+
+# Key of the HMAC that finds duplicate ID numbers without comparing them in clear (rotate with a re-hash).
+TONGXIN_HMAC_KEY = os.environ.get("TONGXIN_HMAC_KEY") or hashlib.sha256(f"tongxin-id:{SECRET_KEY}".encode()).hexdigest()
 
 # The region whose local holidays (e.g. an autonomous prefecture's festivals) apply on top of the national calendar.
 TONGXIN_CALENDAR_REGION = os.environ.get("TONGXIN_CALENDAR_REGION", "")

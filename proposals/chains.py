@@ -98,7 +98,8 @@ chains.register(chains.SlotSpec(
     description=_("承办单位经办人拟稿后的会签、签发和督查室审核环节；全部通过后答复函发出。"),
     stages=(
         chains.StageSpec(key="countersign", name="会办单位会签", role=roles.UNIT_HANDLER, scope=Scope.CO_UNITS,
-                         mode=Mode.ALL, deadline_amount=5, phrases="同意\n请补充会办意见"),
+                         mode=Mode.ALL, deadline_amount=5, phrases="同意\n请补充会办意见",
+                         skip_field="co_units", skip_operator=StageDefinition.SkipOperator.EMPTY),
         chains.StageSpec(key="signoff", name="分管领导签发", role=roles.UNIT_LEADER, scope=Scope.CASE_UNIT,
                          mode=Mode.ANY, deadline_amount=5, required=True, phrases="同意签发"),
         chains.StageSpec(key="supervisor-review", name="督查室审核", role=roles.SUPERVISION_OFFICE, scope=Scope.ANY,

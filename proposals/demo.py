@@ -2,13 +2,17 @@
 
 import datetime
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from workflows import stages
 from workflows.demo import demo_user, seeder, unit
-from workflows.models import Unit, UnitMembership
+from workflows.models import DueItem, Unit, UnitMembership
 
-from . import roles, services
-from .models import Assignment, Member, Session, Term, Topic
+from . import chains, roles, services
+from .models import Assignment, Member, OutcomeCategory, Session, Term, Topic
+
+User = get_user_model()
 
 TOPICS = ["经济发展", "城乡建设", "三农", "教科文卫", "社会保障", "生态环境", "民族宗教", "其他"]
 SECTORS = [
@@ -68,52 +72,130 @@ def seed_proposals(stdout):
                               else "同心县人民医院", address=f"同心县民主路 {i + 10} 号", postcode="751300",
                               phone=f"1390000{i:04d}")
     member3, member4 = users[2], users[3]
+    head = demo_user("stafflead1", "郑秋云", groups=[roles.STAFF_HEAD], unit=cppcc)
+    unitlead1 = User.objects.get(username="unitlead1")
+    unitlead2 = User.objects.get(username="unitlead2")
+    categories = {c.code: c for c in OutcomeCategory.objects.all()}
 
-    def submitted(author, title, topic, **kw):
+    def submitted(author, title, topic, confirm=True, **kw):
         proposal = services.proposal_save_draft(actor=author, content=content(
             title, f"{title}涉及群众切身利益，目前存在的主要问题是投入不足、机制不健全。",
             "一是加大投入；二是完善机制；三是加强督查落实。", topics[topic], **kw))
-        return services.proposal_submit(actor=author, proposal=proposal)
+        proposal = services.proposal_submit(actor=author, proposal=proposal)
+        if confirm:
+            for cosigner in kw.get("cosigners", ()):
+                services.cosign_respond(actor=cosigner, proposal=proposal, confirm=True)
+        return proposal
+
+    def first_review(proposal, opinion="建议立案。"):
+        run = stages.running_chain(proposal, chains.REVIEW)
+        stages.approve(actor=staff, task=stages.open_task_for(staff, run), comment=opinion)
+        return proposal
+
+    def accepted(author, title, topic, **kw):
+        proposal = first_review(submitted(author, title, topic, **kw))
+        return services.proposal_accept(actor=head, proposal=proposal, comment="同意立案。")
+
+    def assigned(author, title, topic, *, lead, co=(), **kw):
+        proposal = accepted(author, title, topic, **kw)
+        mode = Assignment.Role.LEAD if co else Assignment.Role.SOLE
+        return services.proposal_assign(actor=office1, proposal=proposal, mode=mode, lead_unit_ids=[lead.pk],
+                                        co_unit_ids=[u.pk for u in co], comment="请认真办理。")
+
+    def in_handling(author, title, topic, **kw):
+        proposal = assigned(author, title, topic, **kw)
+        for part in proposal.assignments.all():
+            handler = unit1 if part.unit == education else unit2
+            services.assignment_receive(actor=handler, assignment=part)
+            if part.role == Assignment.Role.CO:
+                services.co_opinion_submit(actor=handler, assignment=part, body="同意主办单位意见，我局将配合落实。")
+            else:
+                services.contact_log_add(actor=handler, assignment=part, held_on=today, form="phone",
+                                         participants=f"{part.unit} 经办人、{author.first_name}",
+                                         summary="电话沟通办理思路，提案者表示理解。")
+        return proposal
+
+    def replied(author, title, topic, category="A", **kw):
+        proposal = in_handling(author, title, topic, **kw)
+        for part in proposal.assignments.exclude(role=Assignment.Role.CO):
+            answer(part, category)
+        return proposal
+
+    def answer(part, category):
+        handler, leader = (unit1, unitlead1) if part.unit == education else (unit2, unitlead2)
+        reply = services.reply_save_draft(actor=handler, assignment=part, content=services.ReplyContent(
+            body="经研究，现答复如下：一、已将相关工作纳入年度计划；二、正在协调资金；三、将定期向您通报进展。",
+            category_id=categories[category].pk, reference_number=f"同{part.unit.name[1:3]}提〔{today.year}〕{part.pk}号",
+            contact_person=handler.first_name, contact_phone="0000-1234567"))
+        services.reply_submit(actor=handler, reply=reply)
+        run = stages.running_chain(reply, chains.REPLY)
+        for actor in (unit2 if part.unit == education else unit1, leader, office1):
+            task = stages.open_task_for(actor, run)
+            if task is not None:
+                stages.approve(actor=actor, task=task, comment="同意。")
 
     # 草稿
     services.proposal_save_draft(actor=member1, content=content("关于加强县城停车管理的建议", "", "", topics["城乡建设"]))
     # 征集联名: member2 has an invitation waiting
-    submitted(member1, "关于建设县域养老服务中心的建议", "社会保障", kind="joint", cosigners=[member2, member3])
-    # 待审查
+    submitted(member1, "关于建设县域养老服务中心的建议", "社会保障", confirm=False, kind="joint",
+              cosigners=[member2, member3])
+    # 初审 waiting for staff1; 审定 waiting for stafflead1
     submitted(member2, "关于加快农村饮水安全巩固提升的建议", "三农")
-    submitted(member3, "关于推进义务教育优质均衡发展的建议", "教科文卫")
+    first_review(submitted(member3, "关于推进义务教育优质均衡发展的建议", "教科文卫"))
     # 退回修改
     returned = submitted(member4, "关于发展特色产业的建议", "经济发展")
     services.proposal_return(actor=staff, proposal=returned, comment="请补充本县特色产业的具体情况和数据。")
-    # 不予立案 (transferred as a 社情民意 report, with consent)
-    rejected = submitted(member2, "关于解决本人子女就业问题的建议", "社会保障")
-    services.proposal_reject(actor=staff, proposal=rejected, ground="7", disposition="letter", proposer_consent=True,
+    # 不予立案 (forwarded as a member's letter, with consent)
+    rejected = first_review(submitted(member2, "关于解决本人子女就业问题的建议", "社会保障"), "建议不予立案。")
+    services.proposal_reject(actor=head, proposal=rejected, ground="7", disposition="letter", proposer_consent=True,
                              comment="属于个人问题，已征得本人同意转为委员来信处理。")
-    # 已立案, then 并案
-    master = submitted(member1, "关于改善城区交通拥堵的建议", "城乡建设")
-    services.proposal_accept(actor=staff, proposal=master, comment="同意立案。", suggested_unit_ids=[transport.pk])
-    merged = submitted(member3, "关于优化县城公交线路的建议", "城乡建设")
-    services.proposal_merge(actor=staff, proposal=merged, master=master, comment="内容相近，并入主案办理。")
+    # 已立案 (待交办), then 并案 into it
+    master = accepted(member1, "关于改善城区交通拥堵的建议", "城乡建设")
+    merged = first_review(submitted(member3, "关于优化县城公交线路的建议", "城乡建设"), "建议并案。")
+    services.proposal_merge(actor=head, proposal=merged, master=master, comment="内容相近，并入主案办理。")
     # 撤案
     withdrawn = submitted(member4, "关于举办文化节的建议", "教科文卫")
     services.proposal_withdraw(actor=member4, proposal=withdrawn, reason="已通过其他渠道反映。")
-    # 已交办: 主办 + 会办, one pending, one signed
-    assigned = submitted(member1, "关于加强校园周边交通安全的建议", "教科文卫", kind="joint", cosigners=[member2])
-    services.cosign_respond(actor=member2, proposal=assigned, confirm=True)
-    services.proposal_accept(actor=staff, proposal=assigned, comment="同意立案。")
-    services.proposal_assign(actor=office1, proposal=assigned, mode=Assignment.Role.LEAD,
-                             lead_unit_ids=[education.pk], co_unit_ids=[transport.pk], comment="请认真办理。")
-    services.assignment_receive(actor=unit1, assignment=assigned.assignments.get(unit=education))
+    # 已交办 (主办 + 会办): one unit signed, the other not yet
+    joint = assigned(member1, "关于加强校园周边交通安全的建议", "教科文卫", lead=education, co=[transport],
+                     kind="joint", cosigners=[member2])
+    services.assignment_receive(actor=unit1, assignment=joint.assignments.get(unit=education))
     # 申请调整 waiting for 督查室
-    disputed = submitted(member2, "关于规范校外培训机构的建议", "教科文卫")
-    services.proposal_accept(actor=staff, proposal=disputed)
-    services.proposal_assign(actor=office1, proposal=disputed, mode=Assignment.Role.SOLE, lead_unit_ids=[transport.pk])
+    disputed = assigned(member2, "关于规范校外培训机构的建议", "教科文卫", lead=transport)
     services.assignment_request_adjustment(actor=unit2, assignment=disputed.assignments.get(),
                                            reason="校外培训机构监管属于教育部门职责。")
-    # 办理中: every unit has signed
-    handling = submitted(member3, "关于加强乡村学校师资建设的建议", "教科文卫")
-    services.proposal_accept(actor=staff, proposal=handling)
-    services.proposal_assign(actor=office1, proposal=handling, mode=Assignment.Role.SOLE, lead_unit_ids=[education.pk])
-    services.assignment_receive(actor=unit1, assignment=handling.assignments.get())
+    # 办理中, one of them overdue
+    in_handling(member3, "关于加强乡村学校师资建设的建议", "教科文卫", lead=education)
+    overdue = in_handling(member4, "关于改造老旧小区供水管网的建议", "城乡建设", lead=transport)
+    part = overdue.assignments.get()
+    part.reply_due_at = timezone.now() - datetime.timedelta(days=10)
+    part.save(update_fields=["reply_due_at"])
+    DueItem.objects.filter(subject_id=str(part.pk), subject_type__model="assignment", purpose="reply",
+                           state="open").update(due_at=part.reply_due_at)
+    # 答复函 in the reply chain: waiting for the leader's 签发
+    signing = in_handling(member1, "关于建设智慧农业示范园的建议", "三农", lead=education)
+    reply = services.reply_save_draft(actor=unit1, assignment=signing.assignments.get(), content=services.ReplyContent(
+        body="经研究，拟答复如下：已列入明年工作计划。", category_id=categories["B"].pk, contact_person="赵雅琴",
+        contact_phone="0000-1234501"))
+    services.reply_submit(actor=unit1, reply=reply)
+    # 已答复, waiting for the evaluation (joint proposal: both proposers evaluate)
+    replied(member1, "关于完善农村客运网络的建议", "城乡建设", lead=transport, co=[education], kind="joint",
+            cosigners=[member2])
+    # 办结 after a satisfied evaluation; a key proposal with its supervision record
+    done = replied(member2, "关于加强城乡医疗卫生服务体系建设的建议", "教科文卫", lead=education, category="A")
+    services.evaluation_submit(actor=member2, proposal=done, work_rating="satisfied", result_rating="satisfied",
+                               comment="办理认真，结果满意。")
+    services.proposal_conclude(actor=staff, proposal=done, comment="评价满意，办结。")
+    services.key_propose(actor=staff, proposal=master, comment="群众关注度高。")
+    services.key_decide(actor=staff, proposal=master, approved=True, decided_on=today, decision="主席会议同意列为重点提案。",
+                        supervisor=User.objects.get(username="leader1"),
+                        lead_official=User.objects.get(username="govlead1"))
+    # 不满意 twice: re-handled, then waiting for the face-to-face meeting before 办结
+    twice = replied(member3, "关于加快推进县城污水处理设施建设的建议", "生态环境", lead=transport, category="C")
+    services.evaluation_submit(actor=member3, proposal=twice, work_rating="basic", result_rating="dissatisfied",
+                               comment="答复未提出具体时间表。")
+    answer(twice.assignments.get(), "B")
+    services.evaluation_submit(actor=member3, proposal=twice, work_rating="basic", result_rating="dissatisfied",
+                               comment="仍缺少资金安排。")
     stdout.write("  proposals: term, roster of %d members, %d units, demo proposals" % (
         len(users), Unit.objects.filter(kind=Unit.Kind.HANDLING).count()))

@@ -13,6 +13,7 @@ ACTION_LABELS.update(
         "proposal.cosign_declined": _("谢绝联名"),
         "proposal.cosigners_dropped": _("逾期未确认的联名人已移除"),
         "proposal.submitted": _("提交提案"),
+        "proposal.cosigning_closed": _("联名确认结束，提交审查"),
         "proposal.resubmitted": _("修改后重新提交"),
         "proposal.withdrawn": _("撤案"),
         "proposal.attachment_added": _("上传附件"),

@@ -357,7 +357,8 @@ class Assignment(models.Model):
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     receipt_due_at = models.DateTimeField(_("签收/申请调整截止"))
     reply_due_at = models.DateTimeField(_("办理期限"))
-    provisional_due = models.BooleanField(_("期限暂定"), default=False)
+    receipt_due_provisional = models.BooleanField(_("签收期限暂定"), default=False)
+    reply_due_provisional = models.BooleanField(_("办理期限暂定"), default=False)
     received_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",

@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from workflows.roles import ROLE_LABELS
+
 MEMBER = "cppcc_member"
 STAFF = "proposal_staff"
 STAFF_HEAD = "proposal_head"
@@ -39,6 +41,9 @@ ROLES = {
     CPPCC_LEADER: (_("政协督办领导"), []),
     GOVERNMENT_LEADER: (_("政府领办领导"), []),
 }
+
+
+ROLE_LABELS.update({code: label for code, (label, _perms) in ROLES.items()})
 
 
 def ensure_roles(**kwargs):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows.calendar import working_days_between
-from workflows.models import DueItem
+from workflows.models import DueItem, StageRun, StageTask
 
 from . import access
 from .models import Assignment, CoOpinion, Cosigner, Proposal, ProposalStatus, Reply
@@ -49,6 +49,16 @@ def attach_due_items(proposals) -> list[Proposal]:
     by_assignment = {str(a.pk): a for p in proposals for a in p.assignments.all()}
     for obj in [*proposals, *by_assignment.values()]:
         obj.open_due = []
+    for proposal in proposals:
+        proposal.open_stage_tasks = []
+    if by_proposal:
+        # The review chain's open tasks say who holds a proposal under review, and until when.
+        tasks = (StageTask.objects.filter(
+            status=StageTask.Status.OPEN, run__status=StageRun.Status.RUNNING,
+            run__subject_type=ContentType.objects.get_for_model(Proposal), run__subject_id__in=list(by_proposal),
+        ).select_related("stage", "assignee", "run").order_by("due_at"))
+        for task in tasks:
+            by_proposal[task.run.subject_id].open_stage_tasks.append(task)
     for model, index in ((Proposal, by_proposal), (Assignment, by_assignment)):
         if not index:
             continue
@@ -71,7 +81,11 @@ def current_step(proposal: Proposal) -> Step:
         waiting = [c.user.get_full_name() for c in proposal.cosigners.all() if c.status == Cosigner.Status.INVITED]
         return Step(_("征集联名"), "、".join(waiting), due_at, provisional)
     if status == ProposalStatus.SUBMITTED:
-        return Step(_("审查立案"), _("政协提案委员会"), due_at, provisional)
+        tasks = getattr(proposal, "open_stage_tasks", [])
+        if not tasks:
+            return Step(_("审查立案"), _("政协提案委员会"))
+        holders = "、".join(dict.fromkeys(t.assignee.get_full_name() or t.assignee.get_username() for t in tasks))
+        return Step(tasks[0].stage.name, holders, tasks[0].due_at, tasks[0].due_provisional)
     if status == ProposalStatus.ACCEPTED:
         return Step(_("交办"), _("督查室"), due_at, provisional)
     if status in (ProposalStatus.ASSIGNED, ProposalStatus.IN_HANDLING):

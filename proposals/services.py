@@ -140,18 +140,19 @@ def _check_eligible(term: Term, user):
 
 
 def _validate_content(content: ProposalContent, *, term: Term, proposer, for_submission: bool):
-    missing = []
+    missing = []  # (form field, label)
     if not content.title.strip():
-        missing.append(_("案由"))
+        missing.append(("title", _("案由")))
     if for_submission:
         if not content.reasons.strip():
-            missing.append(_("理由"))
+            missing.append(("reasons", _("理由")))
         if not content.suggestions.strip():
-            missing.append(_("办法"))
+            missing.append(("suggestions", _("办法")))
         if not content.topic_id:
-            missing.append(_("类别"))
+            missing.append(("topic", _("类别")))
     if missing:
-        raise ServiceError("incomplete", params={"fields": "、".join(str(m) for m in missing)})
+        raise ServiceError("incomplete", params={"fields": "、".join(str(label) for _field, label in missing)},
+                           field=missing[0][0] if len(missing) == 1 else None)
     if content.kind in Proposal.COLLECTIVE_KINDS:
         if not content.organisation_name.strip() or not content.contact_person.strip():
             raise ServiceError("collective_needs_organisation", field="organisation_name")
@@ -284,12 +285,12 @@ def proposal_submit(*, actor, proposal: Proposal) -> Proposal:
     return _enter_review(proposal, actor=actor, now=now)
 
 
-def _enter_review(proposal: Proposal, *, actor, now) -> Proposal:
+def _enter_review(proposal: Proposal, *, actor, now, action: str = "") -> Proposal:
     # A proposal that already has a process was returned and revised: its flow waits in ``revise``.
     returned = proposal.process_id is not None
     proposal.submitted_at = now
-    _set_status(proposal, ProposalStatus.SUBMITTED, actor=actor,
-                action="proposal.resubmitted" if returned else "proposal.submitted",
+    action = action or ("proposal.resubmitted" if returned else "proposal.submitted")
+    _set_status(proposal, ProposalStatus.SUBMITTED, actor=actor, action=action,
                 extra_fields=["timing", "session", "submitted_at"])
     if returned:
         engine.complete_handle_task(process=proposal.process, node=ProposalFlow.revise)
@@ -331,7 +332,8 @@ def _close_cosigning(proposal: Proposal, *, actor):
         # Nobody joined: it stays the first proposer's own proposal.
         proposal.kind = Proposal.Kind.MEMBER
         proposal.save(update_fields=["kind"])
-    _enter_review(proposal, actor=actor, now=timezone.now())
+    # The co-signer's answer closed co-signing; the submission itself is the system's step, not theirs.
+    _enter_review(proposal, actor=None, now=timezone.now(), action="proposal.cosigning_closed")
 
 
 @transaction.atomic
@@ -615,7 +617,7 @@ def _new_assignment(*, proposal: Proposal, unit_id: int, role: str, actor, now) 
     assignment = Assignment.objects.create(
         proposal=proposal, unit_id=unit_id, role=role, assigned_at=now, assigned_by=actor,
         receipt_due_at=receipt.due_at, reply_due_at=reply.due_at,
-        provisional_due=receipt.provisional or reply.provisional,
+        receipt_due_provisional=receipt.provisional, reply_due_provisional=reply.provisional,
     )
     due.open_due_item(subject=assignment, purpose="receipt",
                       title=_("签收：%(title)s") % {"title": proposal.title}, rule_code="assignment-receipt",
@@ -627,6 +629,15 @@ def _new_assignment(*, proposal: Proposal, unit_id: int, role: str, actor, now) 
                "due": timezone.localtime(assignment.receipt_due_at).strftime("%Y-%m-%d")},
            link=reverse("proposals:assignment", args=[assignment.pk]))
     return assignment
+
+
+def assignment_due_changed(item) -> None:
+    """Keep an assignment's shown deadlines in step when the calendar moves its due item (a hook of workflows.due)."""
+    fields = {"receipt": ("receipt_due_at", "receipt_due_provisional"),
+              "reply": ("reply_due_at", "reply_due_provisional")}.get(item.purpose)
+    if fields is None or item.subject_type.model_class() is not Assignment:
+        return
+    Assignment.objects.filter(pk=item.subject_id).update(**{fields[0]: item.due_at, fields[1]: item.provisional})
 
 
 def _rule_args(code: str) -> dict:
@@ -750,8 +761,9 @@ def assignment_decide_adjustment(*, actor, assignment: Assignment, approve: bool
     else:
         assignment.state = Assignment.State.PENDING_RECEIPT
         # The unit gets a fresh window to sign for it.
-        assignment.receipt_due_at = compute_due(**_rule_args("assignment-receipt"), anchor=now).due_at
-        assignment.save(update_fields=["state", "adjustment_decision", "receipt_due_at"])
+        receipt = compute_due(**_rule_args("assignment-receipt"), anchor=now)
+        assignment.receipt_due_at, assignment.receipt_due_provisional = receipt.due_at, receipt.provisional
+        assignment.save(update_fields=["state", "adjustment_decision", "receipt_due_at", "receipt_due_provisional"])
         due.open_due_item(subject=assignment, purpose="receipt", title=_("签收：%(title)s") % {"title": proposal.title},
                           rule_code="assignment-receipt", anchor_at=now)
         action, to_state = "assignment.adjustment_refused", Assignment.State.PENDING_RECEIPT
@@ -857,9 +869,10 @@ def extension_decide(*, actor, extension: Extension, approve: bool, comment: str
     extension.decided_by, extension.decided_at, extension.decision = actor, timezone.now(), comment.strip()
     extension.save(update_fields=["status", "decided_by", "decided_at", "decision"])
     if approve:
+        item = due.move_due_item(subject=assignment, purpose="reply", due_at=end_of_day(extension.requested_until))
         assignment.reply_due_at = end_of_day(extension.requested_until)
-        assignment.save(update_fields=["reply_due_at"])
-        due.move_due_item(subject=assignment, purpose="reply", due_at=assignment.reply_due_at)
+        assignment.reply_due_provisional = item.provisional if item else False
+        assignment.save(update_fields=["reply_due_at", "reply_due_provisional"])
     audit.record(subject=proposal, actor=actor,
                  action="assignment.extension_approved" if approve else "assignment.extension_refused",
                  comment=f"{assignment.unit}：{comment.strip()}")
@@ -1125,8 +1138,9 @@ def _start_rehandling(proposal: Proposal, *, actor):
     rule_args = _rule_args("rehandling")
     for assignment in proposal.assignments.filter(role__in=ANSWERING_ROLES).exclude(state=Assignment.State.REASSIGNED):
         assignment.state = Assignment.State.RECEIVED
-        assignment.reply_due_at = compute_due(**rule_args, anchor=now).due_at
-        assignment.save(update_fields=["state", "reply_due_at"])
+        reply_due = compute_due(**rule_args, anchor=now)
+        assignment.reply_due_at, assignment.reply_due_provisional = reply_due.due_at, reply_due.provisional
+        assignment.save(update_fields=["state", "reply_due_at", "reply_due_provisional"])
         due.open_due_item(subject=assignment, purpose="reply", title=_("重新办理：%(title)s") % {"title": proposal.title},
                           rule_code="rehandling", anchor_at=now)
         notify(recipients=_unit_members(assignment.unit_id), key=f"rehandle-{assignment.pk}",

@@ -1,5 +1,8 @@
 import pytest
 
+# The named personas (``world``) are shared by every test package.
+pytest_plugins = ["tests.personas"]
+
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):

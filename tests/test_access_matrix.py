@@ -10,10 +10,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from proposals.models import Attachment, Extension
+from tests.personas import assigned
 from workflows import access
 from workflows.models import AuditEvent, StageRun
-
-from tests.personas import assigned, world  # noqa: F401
 
 # Framework and engine views (Django admin, auth, i18n, viewflow's inbox/queue/process pages) check their own
 # permissions; every view of ours must carry an explicit rule.
@@ -31,7 +30,8 @@ def walk(patterns, prefix=""):
 def own_patterns():
     for route, pattern in walk(get_resolver().url_patterns):
         callback = getattr(pattern.callback, "view_class", pattern.callback)
-        if not callback.__module__.startswith(ENGINE_MODULES):
+        # Views added to Django admin (the chain editor) are wrapped by admin_view: staff and model permissions.
+        if not callback.__module__.startswith(ENGINE_MODULES) and not route.startswith("admin/"):
             yield route, pattern
 
 

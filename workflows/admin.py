@@ -131,3 +131,4 @@ class DueItemAdmin(ReadOnlyAdmin):
     list_select_related = ["subject_type"]
     date_hierarchy = "due_at"
     search_fields = ["title", "subject_id"]
+from . import admin_definitions  # noqa: E402,F401  (the chain editor registers itself)

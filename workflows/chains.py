@@ -27,6 +27,8 @@ class StageSpec:
     auto_action: str = StageDefinition.AutoAction.ESCALATE
     allow_batch_approve: bool = False
     phrases: str = ""
+    skip_field: str = ""
+    skip_operator: str = ""
     # Fixed by regulation [R]: present in every version, never skipped or auto-approved, deadline at least this.
     required: bool = False
     min_deadline_amount: int | None = None
@@ -82,6 +84,7 @@ def ensure_slots(**kwargs) -> None:
                 version=version, order=order, key=stage.key, name=stage.name, role=role, scope=stage.scope,
                 mode=stage.mode, deadline_kind=stage.deadline_kind, deadline_amount=stage.deadline_amount,
                 auto_action=stage.auto_action, allow_batch_approve=stage.allow_batch_approve, phrases=stage.phrases,
+                skip_field=stage.skip_field, skip_operator=stage.skip_operator,
             )
 
 

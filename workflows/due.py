@@ -11,6 +11,10 @@ from . import calendar
 from .models import DeadlineRule, DueItem
 
 
+# Domain apps that copy a deadline onto their own rows register here to hear when the calendar moves it.
+DUE_CHANGED_HOOKS: list = []
+
+
 def rule(code: str) -> DeadlineRule:
     return DeadlineRule.objects.get(code=code)
 
@@ -84,6 +88,7 @@ def recompute_open() -> int:
         DueItem.objects.filter(state=DueItem.State.OPEN, deadline_amount__isnull=False)
         .exclude(deadline_kind="")
         .filter(Q(provisional=True) | Q(due_at__gte=timezone.now()))
+        .select_related("subject_type")
     )
     for item in items.iterator(chunk_size=2000):
         result = calendar.compute_due(kind=item.deadline_kind, amount=item.deadline_amount, anchor=item.anchor_at)
@@ -91,5 +96,8 @@ def recompute_open() -> int:
             DueItem.objects.filter(pk=item.pk, state=DueItem.State.OPEN).update(
                 due_at=result.due_at, provisional=result.provisional, due_version=F("due_version") + 1
             )
+            item.due_at, item.provisional = result.due_at, result.provisional
+            for hook in DUE_CHANGED_HOOKS:
+                hook(item)
             changed += 1
     return changed

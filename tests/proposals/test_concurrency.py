@@ -7,7 +7,7 @@ from django.db import connection, connections
 
 from proposals import services
 from proposals.models import Proposal, ProposalStatus
-from tests.personas import make_content, reviewed, world  # noqa: F401
+from tests.personas import make_content, reviewed
 from workflows.errors import StaleStateError
 
 pytestmark = [
@@ -66,7 +66,7 @@ def test_two_reviewers_accepting_at_once_make_one_acceptance(world):
     for _round in range(10):
         proposal = reviewed(world)
         results = run_concurrently(
-            [lambda: services.proposal_accept(actor=world.head, proposal=proposal)] * 2
+            [lambda proposal=proposal: services.proposal_accept(actor=world.head, proposal=proposal)] * 2
         )
         assert sum(isinstance(r, Proposal) for r in results) == 1
         assert sum(isinstance(r, StaleStateError) for r in results) == 1

@@ -9,15 +9,13 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from notifications.models import Notification
-from proposals import services
+from proposals import chains, services
 from proposals.flows import ProposalFlow
 from proposals.models import Assignment, Cosigner, Proposal, ProposalStatus
+from tests.personas import accepted, assigned, make_content, reviewed, submitted
+from workflows import stages
 from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
 from workflows.models import AuditEvent, DueItem
-
-from proposals import chains
-from tests.personas import accepted, assigned, first_review_passed, make_content, reviewed, submitted
-from workflows import stages
 
 pytestmark = pytest.mark.django_db
 

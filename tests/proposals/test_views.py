@@ -3,16 +3,15 @@
 import io
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from proposals.models import Assignment, Attachment, Proposal, ProposalStatus
-from workflows.models import AuditEvent
-
 from proposals import chains
+from proposals.models import Assignment, Attachment, Proposal, ProposalStatus
 from tests.personas import accepted, assigned, reviewed, submitted
 from workflows import stages
+from workflows.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +35,7 @@ def test_member_submits_a_proposal_through_the_form(client, world):
     assert response.status_code == 302 and response["Location"] == reverse("proposals:detail", args=[proposal.pk])
     assert proposal.status == ProposalStatus.SUBMITTED
     page = client.get(reverse("proposals:mine")).content.decode()
-    assert "关于推进义务教育优质均衡发展的建议" in page and "审查立案" in page
+    assert "关于推进义务教育优质均衡发展的建议" in page and "初审" in page and "陈晓静" in page
 
 
 def test_bad_input_shows_chinese_errors_and_keeps_what_was_typed(client, world):

@@ -262,7 +262,7 @@ def test_new_cases_use_the_new_version_and_running_ones_keep_theirs(people):
     assert [row["new"] for row in definitions.compare(old_run.version, new_run.version)] == ["新增"]
     # moving the old case is explicit, previewed and audited
     landing = definitions.migration_preview(version=new_run.version)
-    assert [(l.run.pk, l.to_stage) for l in landing] == [(old_run.pk, "初审")]
+    assert [(row.run.pk, row.to_stage) for row in landing] == [(old_run.pk, "初审")]
     definitions.migrate_run(actor=people["admin"], run=old_run, version=new_run.version)
     assert StageRun.objects.get(pk=old_run.pk).version == new_run.version
     assert AuditEvent.objects.filter(action="chain.migrated").count() == 1

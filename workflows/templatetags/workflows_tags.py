@@ -1,7 +1,7 @@
 from django import template
 from django.utils import timezone
 
-from workflows import audit
+from workflows import audit, roles
 from workflows.calendar import working_days_between
 
 register = template.Library()
@@ -10,6 +10,11 @@ register = template.Library()
 @register.filter
 def action_label(action: str) -> str:
     return audit.label(action)
+
+
+@register.filter
+def role_label(group) -> str:
+    return roles.label(getattr(group, "name", group))
 
 
 @register.inclusion_tag("workflows/_due.html")
