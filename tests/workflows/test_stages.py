@@ -6,56 +6,13 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from tests.factories import UnitFactory, UserFactory
+from tests.factories import UserFactory
+from tests.workflows.chain_slot import OUTCOMES, SLOT, start, task_of
 from workflows import chains, definitions, stages
 from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
 from workflows.models import AuditEvent, DefinitionVersion, DueItem, StageDefinition, StageRun, StageTask
 
 pytestmark = pytest.mark.django_db
-
-OUTCOMES = []
-SLOT = "test-chain"
-
-
-def _assignees(subject, stage):
-    return list(stage.role.user_set.filter(is_active=True).order_by("username"))
-
-
-chains.register(chains.SlotSpec(
-    code=SLOT, name="测试审批链",
-    stages=(
-        chains.StageSpec(key="first", name="初审", role="t_reviewers", mode="any"),
-        chains.StageSpec(key="legal", name="法定审核", role="t_heads", mode="all", required=True,
-                         min_deadline_amount=5),
-    ),
-    resolve_assignees=_assignees,
-    on_finish=lambda run, outcome, actor: OUTCOMES.append(outcome),
-    describe=lambda unit: (f"测试案件 {unit.name}", f"/units/{unit.pk}/"),
-    skip_fields={"phone": "电话"},
-    case_values=lambda unit: {"phone": unit.phone},
-))
-
-
-@pytest.fixture
-def people(db):
-    chains.ensure_slots()
-    OUTCOMES.clear()
-    reviewers, heads = Group.objects.get(name="t_reviewers"), Group.objects.get(name="t_heads")
-    users = {}
-    for name, group in [("r1", reviewers), ("r2", reviewers), ("h1", heads), ("h2", heads), ("h3", heads)]:
-        users[name] = UserFactory(username=name)
-        users[name].groups.add(group)
-    users["applicant"] = UserFactory(username="applicant")
-    users["admin"] = UserFactory(username="boss", is_superuser=True)
-    return users
-
-
-def start(people, **unit_fields):
-    return stages.start_chain(slot_code=SLOT, subject=UnitFactory(**unit_fields), actor=people["applicant"])
-
-
-def task_of(run, username):
-    return run.tasks.get(assignee__username=username, status__in=["open", "waiting"])
 
 
 def statuses(run, order):

@@ -1,0 +1,34 @@
+"""A test slot whose case is a plain Unit: the stage runner without any domain app."""
+
+from tests.factories import UnitFactory
+from workflows import chains, stages
+
+OUTCOMES = []
+SLOT = "test-chain"
+
+
+def _assignees(subject, stage):
+    return list(stage.role.user_set.filter(is_active=True).order_by("username"))
+
+
+chains.register(chains.SlotSpec(
+    code=SLOT, name="测试审批链",
+    stages=(
+        chains.StageSpec(key="first", name="初审", role="t_reviewers", mode="any"),
+        chains.StageSpec(key="legal", name="法定审核", role="t_heads", mode="all", required=True,
+                         min_deadline_amount=5),
+    ),
+    resolve_assignees=_assignees,
+    on_finish=lambda run, outcome, actor: OUTCOMES.append(outcome),
+    describe=lambda unit: (f"测试案件 {unit.name}", f"/units/{unit.pk}/"),
+    skip_fields={"phone": "电话"},
+    case_values=lambda unit: {"phone": unit.phone},
+))
+
+
+def start(people, **unit_fields):
+    return stages.start_chain(slot_code=SLOT, subject=UnitFactory(**unit_fields), actor=people["applicant"])
+
+
+def task_of(run, username):
+    return run.tasks.get(assignee__username=username, status__in=["open", "waiting"])
