@@ -8,6 +8,8 @@ class ProposalsConfig(AppConfig):
     verbose_name = _("政协提案")
 
     def ready(self):
+        from workflows.due import DUE_CHANGED_HOOKS
+
         from . import (  # noqa: F401  (chains and events register themselves)
             chains,
             defaults,
@@ -15,9 +17,6 @@ class ProposalsConfig(AppConfig):
             events,
             roles,
         )
-
-        from workflows.due import DUE_CHANGED_HOOKS
-
         from .services import assignment_due_changed
 
         DUE_CHANGED_HOOKS.append(assignment_due_changed)

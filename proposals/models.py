@@ -556,6 +556,8 @@ class Reply(models.Model):
     chain = models.ForeignKey("workflows.StageRun", on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+")
     issued_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    due_at = models.DateTimeField(_("办理期限"), null=True, blank=True,
+                                  help_text=_("答复发出时的办理期限（重新办理会改变承办任务的期限）。"))
     publish_on = models.DateField(_("公开日期"), null=True, blank=True, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)

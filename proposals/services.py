@@ -1006,12 +1006,12 @@ def _issue_reply(reply: Reply, *, actor, run):
     assignment = Assignment.objects.select_for_update().get(pk=reply.assignment_id)
     now = timezone.now()
     signer = run.tasks.filter(stage__key="signoff", status="approved").order_by("-acted_at").first()
-    reply.status, reply.issued_at = Reply.Status.ISSUED, now
+    reply.status, reply.issued_at, reply.due_at = Reply.Status.ISSUED, now, assignment.reply_due_at
     reply.signed_by = (signer.acted_by or signer.assignee) if signer else None
     if reply.publicity != Reply.Publicity.NONE:
         delay = ProposalSettings.current().publication_delay_days
         reply.publish_on = timezone.localdate(compute_due(kind="working_days", amount=delay, anchor=now).due_at)
-    reply.save(update_fields=["status", "issued_at", "signed_by", "publish_on"])
+    reply.save(update_fields=["status", "issued_at", "due_at", "signed_by", "publish_on"])
     assignment.state = Assignment.State.REPLIED
     assignment.save(update_fields=["state"])
     due.close_due_items(subject=assignment, purpose="reply")

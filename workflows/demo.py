@@ -3,10 +3,15 @@
 Demo accounts exist only in a demo database, never in a migration.
 """
 
+from datetime import datetime, timedelta
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models import F
+from django.utils import timezone
 
-from .models import Unit, UnitMembership
+from . import calendar, reminders, subjects
+from .models import DueItem, Unit, UnitMembership
 
 DEMO_PASSWORD = "Tongxin@2026"
 SEEDERS: list[tuple[int, object]] = []
@@ -48,3 +53,38 @@ def seed_directory(stdout):
     unit("县委组织部", Unit.Kind.ORG_DEPT)
     unit("县委统战部", Unit.Kind.UF_DEPT)
     demo_user("admin", "系统管理员", is_superuser=True)
+
+
+@seeder(order=90)
+def seed_due_levels(stdout):
+    """Move four open deadlines to the points the reminder sweep acts on (DOMAIN §2.7).
+
+    One working day before due and on the due day (蓝), overdue (黄) and seriously overdue (红): within two beats
+    of ``make run`` each is reminded or escalated once, in the centre, by (console) e-mail and on its timeline.
+    Items with an automatic action are left alone, so planting a date never closes a window by itself, and so are
+    items of subject types nobody registered (they tell no one).
+    """
+    today = timezone.localdate(timezone.now(), calendar.CHINA)
+    last_working = today
+    while not calendar.is_working_day(last_working):
+        last_working -= timedelta(days=1)
+    items = [
+        item for item in DueItem.objects.filter(state=DueItem.State.OPEN).select_related("subject_type").order_by("-pk")
+        if subjects.subject_type(item) is not None and not reminders.policy_for(item).action_level
+    ][:4]
+    for item, place in zip(items, ("before", "on", "overdue", "serious"), strict=False):
+        policy = reminders.policy_for(item)
+        due_day = {
+            "before": calendar.add_working_days(today, 1),
+            "on": today,
+            "overdue": calendar.add_working_days(last_working, -max(policy.yellow_after_days, 1)),
+            "serious": calendar.add_working_days(last_working, -max(policy.red_after_days, 1)),
+        }[place]
+        DueItem.objects.filter(pk=item.pk).update(
+            due_at=datetime.combine(due_day, calendar.END_OF_DAY, tzinfo=calendar.CHINA),
+            # An anchor well before: reminders timed before a period began are never sent.
+            anchor_at=reminders.day_start(calendar.add_working_days(due_day, -10)),
+            provisional=False,
+            due_version=F("due_version") + 1,
+        )
+    stdout.write("  reminders: %d open deadlines planted before due, on due, overdue and seriously overdue" % len(items))

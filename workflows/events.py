@@ -27,6 +27,7 @@ ACTION_LABELS.update(
         "definition.drafted": _("创建流程草稿"),
         "definition.published": _("发布流程版本"),
         "user.delegated": _("设置委托"),
+        "user.delegation_ended": _("结束委托"),
         "user.handed_over": _("工作交接并停用账号"),
     }
 )

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -309,3 +310,46 @@ def _digest_line(item: DueItem, resolution: Resolution, today: date) -> str:
         values["days"] = overdue_days(item.due_at, today)
         return _("· 【已逾期 %(days)s 个工作日】%(stage)s：%(case)s（%(due)s 到期）") % values
     return _("· 【即将到期】%(stage)s：%(case)s（%(due)s 到期）") % values
+
+
+# --- 督查室 board ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BoardRow:
+    unit_id: int | None
+    unit_name: str
+    counts: dict  # level -> open items
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def normal(self) -> int:
+        return self.counts[Level.NONE]
+
+
+def board_rows() -> list[BoardRow]:
+    """Open items per unit and level: one GROUP BY, so the board shows exactly what the table holds."""
+    rows: dict[int | None, BoardRow] = {}
+    counted = (
+        DueItem.objects.filter(state=DueItem.State.OPEN)
+        .values("unit_id", "unit__name", "level")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for entry in counted:
+        row = rows.setdefault(entry["unit_id"], BoardRow(entry["unit_id"], entry["unit__name"] or "", {
+            level: 0 for level in Level.values}))
+        row.counts[entry["level"]] += entry["n"]
+    return sorted(rows.values(), key=lambda r: (-r.counts[Level.RED], -r.counts[Level.YELLOW], -r.total, r.unit_name))
+
+
+def board_items(*, levels, unit_id: int | None = None, unit_missing: bool = False):
+    items = DueItem.objects.filter(state=DueItem.State.OPEN, level__in=levels).select_related("unit")
+    if unit_missing:
+        items = items.filter(unit__isnull=True)
+    elif unit_id is not None:
+        items = items.filter(unit_id=unit_id)
+    return items.order_by("due_at", "pk")

@@ -17,7 +17,7 @@ from notifications.services import notify
 from . import access, audit, due
 from .chains import skips, spec_for
 from .errors import PermissionDeniedError, ServiceError, StaleStateError
-from .models import AccessGrant, DefinitionVersion, Delegation, StageDefinition, StageRun, StageTask
+from .models import AccessGrant, DefinitionVersion, Delegation, StageDefinition, StageRun, StageTask, UserPhrase
 
 LIVE = (StageTask.Status.OPEN, StageTask.Status.WAITING)
 TASK_DUE = "stage-task"
@@ -492,3 +492,26 @@ def handover(*, actor, departing, successor, comment: str = "") -> int:
     audit.record(subject=departing, actor=actor, action="user.handed_over", comment=comment.strip(),
                  changes={"successor": successor.get_username(), "tasks": moved})
     return moved
+
+
+@transaction.atomic
+def delegation_end(*, actor, delegation: Delegation) -> None:
+    """End a 委托 today (or drop one not yet started)."""
+    delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    if actor.pk != delegation.principal_id and not actor.is_superuser:
+        raise PermissionDeniedError("permission_denied")
+    today = timezone.localdate()
+    if delegation.starts_on > today:
+        delegation.delete()
+    else:
+        delegation.ends_on = min(delegation.ends_on, today)
+        delegation.save(update_fields=["ends_on"])
+    audit.record(subject=delegation.principal, actor=actor, action="user.delegation_ended",
+                 changes={"delegate": delegation.delegate.get_username()})
+
+
+def phrase_add(*, actor, text: str, stage_key: str = "") -> UserPhrase:
+    text = text.strip()
+    if not text:
+        raise ServiceError("comment_required", _("请填写常用语。"), field="text")
+    return UserPhrase.objects.create(user=actor, text=text[:200], stage_key=stage_key[:40])

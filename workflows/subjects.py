@@ -18,14 +18,14 @@ class Policy:
 
     ``reminder_offsets``: 蓝 reminders, working days before the due date (0: on the day itself).
     ``yellow_after_days`` / ``red_after_days``: 黄 and 红 begin at the start of that working day after the due
-    date (0: as soon as it is overdue). ``action_level``: the level at which the automatic action runs, if the
-    subject has one.
+    date (0: as soon as it is overdue). ``action_level``: the level at which the subject's automatic action
+    runs ("" for none).
     """
 
     reminder_offsets: tuple[int, ...]
     yellow_after_days: int
     red_after_days: int
-    action_level: str = DueItem.Level.RED
+    action_level: str = ""
 
 
 @dataclass

@@ -110,7 +110,9 @@ def _sweep_item(item: DueItem, *, now, done: set, result: SweepResult):
     """Fire the item's due steps; return its automatic-action step if that is due (run after the batch)."""
     policy = reminders.policy_for(item)
     steps = reminders.schedule(due_at=item.due_at, policy=policy)
-    todo = reminders.steps_due(steps=steps, done=done, now=now, anchor_at=item.anchor_at)
+    # An item of a subject type nobody registered concerns nobody yet: it shows its colour, and tells no one.
+    registered = subjects.subject_type(item) is not None
+    todo = reminders.steps_due(steps=steps, done=done, now=now, anchor_at=item.anchor_at) if registered else []
     update = {"level": reminders.level_at(steps, now), "next_action_at": reminders.next_at(steps, now),
               "planned_version": item.due_version}
     action = next((step for step in todo if step.kind == DueAction.Kind.ACTION), None)
@@ -119,7 +121,7 @@ def _sweep_item(item: DueItem, *, now, done: set, result: SweepResult):
         # Until it is recorded the item stays due, so a crash before it runs leaves it to the next sweep.
         DueItem.objects.filter(pk=item.pk).update(**{**update, "next_action_at": now})
         return action
-    resolution = subjects.resolve(item) if todo or item.planned_version != item.due_version else None
+    resolution = subjects.resolve(item) if registered and (todo or item.planned_version != item.due_version) else None
     for step in todo:
         recipients = reminders.recipients_for(step, resolution)
         title, body = reminders.message(step=step, item=item, resolution=resolution, now=now)

@@ -1,9 +1,12 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from . import access
+from . import access, reminders, subjects
+from .models import DueItem
 
 
 @access.rule(access.AUTHENTICATED)
@@ -18,3 +21,43 @@ def home(request):
     ]
     queue_count = human.user_queue(user).filter(status=STATUS.NEW).count()
     return render(request, "workflows/home.html", {"assigned": assigned, "queue_count": queue_count})
+
+
+def _may_see_board(request) -> None:
+    if not request.user.has_perm("workflows.view_due_board"):
+        raise access.deny(request, reason="due_board")
+
+
+@access.rule(access.ROLE)
+@login_required
+@require_GET
+def due_board(request):
+    """督查室 board: open items by unit and level (SQL counts), and the items of one level or unit."""
+    _may_see_board(request)
+    level = request.GET.get("level", "")
+    level = level if level in DueItem.Level.values else ""
+    levels = [level] if level else [DueItem.Level.YELLOW, DueItem.Level.RED]
+    unit = request.GET.get("unit", "")
+    unit_missing = unit == "none"
+    unit_id = int(unit) if unit.isascii() and unit.isdigit() and int(unit) < 2**63 else None
+    items = reminders.board_items(levels=levels, unit_id=unit_id, unit_missing=unit_missing)
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    rows = reminders.board_rows()
+    totals = reminders.BoardRow(None, "", {value: sum(row.counts[value] for row in rows) for value in DueItem.Level.values})
+    return render(request, "workflows/due_board.html", {
+        "rows": rows, "totals": totals, "page": page, "items": page.object_list, "levels": DueItem.Level.choices,
+        "level": level, "unit": unit,
+    })
+
+
+@access.rule(access.ROLE)
+@login_required
+@require_GET
+def due_open(request, pk):
+    """Follow a board row to its case page (which checks its own access)."""
+    _may_see_board(request)
+    item = DueItem.objects.select_related("subject_type").filter(pk=pk).first()
+    if item is None:
+        raise access.deny(request, reason="due_item")
+    link = subjects.resolve(item).link
+    return redirect(link or "workflows:due_board")

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -223,3 +224,26 @@ def test_new_cases_use_the_new_version_and_running_ones_keep_theirs(people):
     definitions.migrate_run(actor=people["admin"], run=old_run, version=new_run.version)
     assert StageRun.objects.get(pk=old_run.pk).version == new_run.version
     assert AuditEvent.objects.filter(action="chain.migrated").count() == 1
+
+
+def test_a_user_sets_a_delegation_and_the_delegate_sees_the_task_in_the_inbox(people, client):
+    today = timezone.localdate()
+    client.force_login(people["r1"])
+    response = client.post("/me/", {"delegate": UserFactory(username="deputy").pk, "starts_on": today,
+                                    "ends_on": today + datetime.timedelta(days=2), "reason": "出差"})
+    assert response.status_code == 302
+    run = start(people)
+    client.force_login(get_user_model().objects.get(username="deputy"))
+    page = client.get("/inbox/").content.decode()
+    assert run.case_label in page and "代" in page
+
+
+def test_handover_page_is_for_administrators_only(people, client):
+    client.force_login(people["r1"])
+    assert client.get("/handover/").status_code == 404
+    client.force_login(people["admin"])
+    successor = UserFactory(username="successor")
+    start(people)
+    response = client.post("/handover/", {"departing": people["r1"].pk, "successor": successor.pk,
+                                          "comment": "调离"}, follow=True)
+    assert "已移交 1 项待办" in response.content.decode()

@@ -1,0 +1,22 @@
+"""The escalation colour of a due item (DOMAIN §2.7), for inbox rows, case pages and the 督查室 board."""
+
+from django import template
+
+from workflows.models import DueItem
+
+register = template.Library()
+
+
+@register.filter
+def due_level(item) -> str:
+    """"blue", "yellow", "red", or "" for an item not yet near its due date (or no longer open)."""
+    if item is None or getattr(item, "state", DueItem.State.OPEN) != DueItem.State.OPEN:
+        return ""
+    return item.level
+
+
+@register.inclusion_tag("workflows/_level.html")
+def level_badge(item):
+    """The colour as a labelled badge (the text says it too: colour alone is not enough)."""
+    level = due_level(item)
+    return {"level": level, "label": DueItem.Level(level).label if level else ""}
