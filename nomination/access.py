@@ -12,7 +12,7 @@ person's page would refuse.
 from workflows.models import UnitMembership
 
 from . import roles
-from .models import Person, PoolState, RECOMMENDABLE_STATES, StaffingTarget
+from .models import RECOMMENDABLE_STATES, Person, PoolState, StaffingTarget
 
 
 def is_department_staff(user) -> bool:

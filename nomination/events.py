@@ -23,6 +23,7 @@ ACTION_LABELS.update(
         "pool.removed": _("出库"),
         "pool.reviewed": _("年度复核"),
         "people.exported": _("导出人员名单"),
+        "people.rehashed": _("重新计算身份证号摘要"),
         "roster.term_opened": _("换届：新一届名册"),
         "roster.term_closed": _("换届：本届转为历史"),
         "roster.imported": _("导入代表委员名册"),

@@ -41,7 +41,7 @@ NO = {"否", "n", "no", "false", "0", "×", ""}
 
 # Accepted spellings beyond the labels: full party names and common short forms.
 AFFILIATION_ALIASES = {
-    "中国共产党党员": Affiliation.CPC, "中共": Affiliation.CPC, "共产党员": Affiliation.CPC,
+    "中共党员": Affiliation.CPC, "中国共产党党员": Affiliation.CPC, "中共": Affiliation.CPC, "共产党员": Affiliation.CPC,
     "中共预备党员": Affiliation.CPC,
     "中国国民党革命委员会": Affiliation.MINGE, "中国民主同盟": Affiliation.MINMENG,
     "中国民主建国会": Affiliation.MINJIAN, "中国民主促进会": Affiliation.MINJIN,
@@ -220,8 +220,8 @@ def _convert(column: Column, raw):
     raise ValueError(_("“%(value)s”不是可选值（可选：%(allowed)s）。") % {"value": text, "allowed": allowed})
 
 
-def read_rows(upload, columns: list[Column]) -> list[tuple[int, dict]]:
-    """Read and convert every data row; raise WorkbookInvalid listing every bad cell if any."""
+def read_rows(upload, columns: list[Column]) -> tuple[list[tuple[int, dict]], list[CellError]]:
+    """Read and convert every data row; a cell that fails is left out of its record and reported."""
     workbook = _open(upload)
     try:
         sheet = workbook.worksheets[0]
@@ -251,65 +251,71 @@ def read_rows(upload, columns: list[Column]) -> list[tuple[int, dict]]:
             parsed.append((number, record))
     finally:
         workbook.close()
-    if errors:
-        raise WorkbookInvalid("import_invalid", errors=errors, params={"count": len(errors)})
     if not parsed:
         raise WorkbookInvalid("import_empty")
-    return parsed
+    return parsed, errors
 
 
-def _fail_if(errors):
+def _fail_if(errors, columns: list[Column]):
+    """Raise with every bad cell, in row order and then in the template's column order."""
     if errors:
+        order = {c.header: i for i, c in enumerate(columns)}
+        errors = sorted(errors, key=lambda e: (e.row, order.get(e.column, 0)))
         raise WorkbookInvalid("import_invalid", errors=errors, params={"count": len(errors)})
 
 
 def people_rows(upload) -> list[PersonImportRow]:
     """The checked rows of a pool workbook: ID numbers valid and unique in the file, units known."""
     columns = {c.key: c for c in person_columns()}
-    parsed = read_rows(upload, list(columns.values()))
+    parsed, errors = read_rows(upload, list(columns.values()))
     units = {}
     for unit in Unit.objects.filter(is_active=True):
         units.setdefault(unit.name, unit)
         if unit.short_name:
             units.setdefault(unit.short_name, unit)
-    errors, rows, seen = [], [], {}
+    rows, seen = [], {}
     for number, record in parsed:
         header = columns["id_number"].header
-        try:
-            parsed_id = identity.parse(record["id_number"])
-        except ValidationError as error:
-            errors.append(CellError(number, header, error.messages[0]))
-        else:
-            if parsed_id.number in seen:
-                errors.append(CellError(number, header, _("与第 %(row)s 行的身份证号重复。") % {
-                    "row": seen[parsed_id.number]}))
-            seen.setdefault(parsed_id.number, number)
+        if record.get("id_number"):
+            try:
+                parsed_id = identity.parse(record["id_number"])
+            except ValidationError as error:
+                errors.append(CellError(number, header, error.messages[0]))
+            else:
+                if parsed_id.number in seen:
+                    errors.append(CellError(number, header, _("与第 %(row)s 行的身份证号重复。") % {
+                        "row": seen[parsed_id.number]}))
+                seen.setdefault(parsed_id.number, number)
+        if record.get("party") == Affiliation.CPC:
+            errors.append(CellError(number, columns["party"].header, _("中共党员不列入党外人士信息库。")))
         unit = None
-        if record["recommending_unit"]:
+        if record.get("recommending_unit"):
             unit = units.get(record["recommending_unit"])
             if unit is None:
                 errors.append(CellError(number, columns["recommending_unit"].header, _(
                     "单位“%(name)s”不在单位名录中，请先由管理员添加或改用名录中的名称。") % {
                     "name": record["recommending_unit"]}))
-        data = PersonData(**{k: v for k, v in record.items() if k not in ("recommending_unit", "reason")})
-        rows.append(PersonImportRow(data=data, recommending_unit=unit, reason=record["reason"]))
-    _fail_if(errors)
+        if not errors:
+            data = PersonData(**{k: v for k, v in record.items() if k not in ("recommending_unit", "reason")})
+            rows.append(PersonImportRow(data=data, recommending_unit=unit, reason=record["reason"]))
+    _fail_if(errors, list(columns.values()))
     return rows
 
 
 def roster_rows(upload, term: RosterTerm) -> list[dict]:
     columns = {c.key: c for c in roster_columns(term)}
-    parsed = read_rows(upload, list(columns.values()))
-    errors, rows, seen = [], [], {}
+    parsed, errors = read_rows(upload, list(columns.values()))
+    rows, seen = [], {}
     for number, record in parsed:
-        key = (record["name"], record["birth_month"])
-        if key in seen:
-            errors.append(CellError(number, columns["name"].header, _(
-                "与第 %(row)s 行姓名、出生年月相同，同一届名册中不能重复。") % {"row": seen[key]}))
-        seen.setdefault(key, number)
-        record["ethnicity"] = record["ethnicity"] or "汉族"
+        if "name" in record and "birth_month" in record:
+            key = (record["name"], record["birth_month"])
+            if key in seen:
+                errors.append(CellError(number, columns["name"].header, _(
+                    "与第 %(row)s 行姓名、出生年月相同，同一届名册中不能重复。") % {"row": seen[key]}))
+            seen.setdefault(key, number)
+        record["ethnicity"] = record.get("ethnicity") or "汉族"
         rows.append(record)
-    _fail_if(errors)
+    _fail_if(errors, list(columns.values()))
     return rows
 
 

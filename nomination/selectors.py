@@ -55,7 +55,9 @@ def person_with_records(pk: int) -> Person | None:
                                       "created_by")
         .prefetch_related(
             "posts", "trainings", "assessments", "family", "reviews__reviewed_by",
-            Prefetch("roster_entries", queryset=RosterEntry.objects.select_related("term").order_by("-term__starts_on")),
+            # DOMAIN §4.6 lists the representative roles currently held.
+            Prefetch("roster_entries", queryset=RosterEntry.objects.filter(term__is_current=True).select_related("term")
+                     .order_by("term__body")),
         )
         .filter(pk=pk)
         .first()

@@ -595,6 +595,19 @@ def people_import(*, actor, rows) -> ImportResult:
     return ImportResult(created=created, updated=updated, unchanged=unchanged)
 
 
+@transaction.atomic
+def people_rehash() -> int:
+    """Recompute every ID-number hash under the current key (an operator's command after a key change)."""
+    changed = 0
+    for person in Person.objects.select_for_update().only("pk", "id_number", "id_number_hmac").order_by("pk"):
+        digest = identity.keyed_hash(person.id_number)
+        if digest != person.id_number_hmac:
+            Person.objects.filter(pk=person.pk).update(id_number_hmac=digest)
+            changed += 1
+    audit.record(subject=None, action="people.rehashed", changes={"changed": changed})
+    return changed
+
+
 # --- rosters (DOMAIN §5.1–5.2) --------------------------------------------------------------------------------
 
 
@@ -614,8 +627,13 @@ def roster_term_open(*, actor, body: str, number: int, name: str, starts_on: dat
         current.ends_on = current.ends_on or starts_on - datetime.timedelta(days=1)
         current.save(update_fields=["is_current", "ends_on"])
         audit.record(subject=current, actor=actor, action="roster.term_closed")
-    term = RosterTerm.objects.create(body=body, number=number, name=name.strip(), starts_on=starts_on,
-                                     is_current=True)
+    try:
+        with transaction.atomic():
+            term = RosterTerm.objects.create(body=body, number=number, name=name.strip(), starts_on=starts_on,
+                                             is_current=True)
+    except IntegrityError:
+        # Someone opened this body's term between the check and the insert.
+        raise ServiceError("term_exists", field="number", params={"number": number}) from None
     audit.record(subject=term, actor=actor, action="roster.term_opened",
                  changes={"previous": str(current) if current else ""})
     return term
@@ -674,7 +692,11 @@ def staffing_target_save(*, actor, year: int, team: str, required: int, filled: 
     if target is None:
         target = StaffingTarget(year=year, team=team, required=required, filled=filled, note=note.strip(),
                                 updated_by=actor)
-        target.save()
+        try:
+            with transaction.atomic():
+                target.save()
+        except IntegrityError:
+            raise ServiceError("team_exists", field="team", params={"year": year, "team": team}) from None
         audit.record(subject=target, actor=actor, action="staffing.saved",
                      changes={"required": required, "filled": filled})
         return target

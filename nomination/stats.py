@@ -167,16 +167,18 @@ def pool_against_posts(year: int) -> Table:
     """Pool size against the posts to fill (多于可配备职数 [C1]), from the targets both departments confirmed."""
     confirmed = StaffingTarget.objects.filter(year=year, org_confirmed_at__isnull=False,
                                               uf_confirmed_at__isnull=False)
-    sums = confirmed.aggregate(required=Sum("required"), filled=Sum("filled"), teams=Count("pk"),
-                               gap=Sum(Greatest(F("required") - F("filled"), Value(0), output_field=IntegerField())))
-    gap = sums["gap"] or 0
+    sums = confirmed.aggregate(
+        required_sum=Sum("required"), filled_sum=Sum("filled"), teams=Count("pk"),
+        gap_sum=Sum(Greatest(F("required") - F("filled"), Value(0), output_field=IntegerField())),
+    )
+    gap = sums["gap_sum"] or 0
     pool = _pool().count()
     unconfirmed = StaffingTarget.objects.filter(year=year).count() - sums["teams"]
     table = Table("pool_posts", _("人才库规模与可配备职数（%(year)s 年度）") % {"year": year}, [_("项目"), _("数值")])
     table.rows = [
         [_("已确认配备表的领导班子"), sums["teams"]],
-        [_("应配党外干部职数"), sums["required"] or 0],
-        [_("已配党外干部职数"), sums["filled"] or 0],
+        [_("应配党外干部职数"), sums["required_sum"] or 0],
+        [_("已配党外干部职数"), sums["filled_sum"] or 0],
         [_("可配备职数（缺口）"), gap],
         [_("在库党外后备干部"), pool],
         [_("在库人数与可配备职数之比"), (Decimal(pool) / Decimal(gap)).quantize(Decimal("0.01"), ROUND_HALF_UP)

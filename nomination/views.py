@@ -24,7 +24,7 @@ from workflows import audit
 from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
 from workflows.models import Unit
 
-from . import access, excel, masking, selectors, services, stats
+from . import access, excel, identity, masking, selectors, services, stats
 from .filters import PersonFilter, SubmissionFilter
 from .forms import (
     AssessForm,
@@ -108,15 +108,24 @@ def _person_filter(request):
 @engine_access.rule(ROLE)
 @login_required
 def person_list(request):
-    _only(request, access.is_department_staff(request.user), "person_list")
+    user = request.user
+    _only(request, access.is_department_staff(user), "person_list")
+    can_search_id = masking.ID_NUMBER in masking.unmaskable(user)
+    if request.method == "POST":
+        # Search by ID number: only its keyed hash goes into the address of the result list.
+        if not can_search_id:
+            raise engine_access.forbid(request, reason="id_search")
+        number = request.POST.get("id_number", "").strip()
+        return redirect(f"{request.path}?id_hash={identity.keyed_hash(number)}" if number else request.path)
     filterset = _person_filter(request)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     # Lists always show the masked form: unmasking is a deliberate, logged act on one person's page or an export.
     rows = [selectors.PersonRow(p) for p in page.object_list]
     return render(request, "nomination/person_list.html", {
         "filter": filterset, "page": page, "rows": rows, "query": _query_without_page(request),
-        "can_manage": access.can_manage_pool(request.user),
-        "can_export_sensitive": bool(masking.unmaskable(request.user)),
+        "can_manage": access.can_manage_pool(user), "can_search_id": can_search_id,
+        "id_search": bool(request.GET.get("id_hash")) and can_search_id,
+        "can_export_sensitive": bool(masking.unmaskable(user)),
     })
 
 
@@ -132,7 +141,7 @@ def person_export(request):
     if unmasked:
         services.people_sensitive_exported(actor=user, people=people, fields_shown=unmasked,
                                            ip_address=engine_access.client_ip(request))
-    audit.record(subject=None, actor=user, action="people.exported", comment=request.GET.urlencode()[:500],
+    audit.record(subject=None, actor=user, action="people.exported", comment=_query_without_page(request)[:500],
                  changes={"count": len(people), "unmasked": sorted(unmasked)},
                  ip_address=engine_access.client_ip(request))
     columns = excel.person_columns()

@@ -1,0 +1,276 @@
+"""Demo cadre data: about 200 people in every pool state, county and prefecture rosters (shares near the §5.1
+targets, a previous county CPPCC term as history), a staffing sheet, and the cadre-side accounts.
+
+Everything goes through the services, so every record has its timeline. A fixed seed keeps the numbers stable.
+"""
+
+import datetime
+import random
+
+from django.utils import timezone
+
+from notifications.services import mark_read
+from workflows.demo import demo_user, seeder, unit
+from workflows.models import Unit, UnitMembership
+
+from . import identity, roles, services
+from .models import (
+    CPPCC_BODIES,
+    Affiliation,
+    Assessment,
+    Education,
+    Person,
+    PoolReview,
+    PoolState,
+    PostLevel,
+    RemovalReason,
+    RosterBody,
+    TrainingRecord,
+    UnitedFrontCategory,
+)
+
+SEED = 2026
+REGION = "640324"  # 同心县
+SURNAMES = "马李王张杨刘丁金海白田何周赵陈吴罗冯黄苏哈撒余孙胡郭林高".replace("", " ").split()
+GIVEN = "文建国秀兰志强海燕明华淑芬振东晓梅玉珍学军红霞德胜丽娟永刚春燕俊杰静怡卫东国平丽萍成林慧敏自成宏伟"
+PARTIES = [(Affiliation.MINMENG, 16), (Affiliation.MINGE, 8), (Affiliation.MINJIAN, 10), (Affiliation.MINJIN, 9),
+           (Affiliation.NONGGONG, 7), (Affiliation.ZHIGONG, 4), (Affiliation.JIUSAN, 8), (Affiliation.TAIMENG, 1),
+           (Affiliation.NON_PARTY, 27), (Affiliation.MASSES, 10)]
+EDUCATION = [(Education.SECONDARY, 2), (Education.COLLEGE, 15), (Education.BACHELOR, 60), (Education.MASTER, 20),
+             (Education.DOCTOR, 3)]
+ETHNICITIES = [("汉族", 50), ("回族", 44), ("蒙古族", 2), ("满族", 2), ("东乡族", 2)]
+LEVELS = [(PostLevel.DEPUTY_DIVISION, 5), (PostLevel.SECTION, 25), (PostLevel.DEPUTY_SECTION, 40),
+          (PostLevel.STAFF, 20), ("", 10)]
+UNITS = ["县教育局", "县卫生健康局", "县人民医院", "县中医医院", "县第一中学", "县职业技术学校", "县农业农村局",
+         "县科学技术局", "县自然资源局", "县市场监督管理局", "县文化旅游广电局", "县人民法院", "县人民检察院",
+         "县住房和城乡建设局", "县统计局", "县审计局", "县民族宗教事务局", "豫海镇人民政府", "河西镇人民政府"]
+# Posts by kind of unit (head, deputy, staff); representative figures hold no public post.
+POSTS = [("法院", ("院长", "副院长", "法官")), ("检察院", ("检察长", "副检察长", "检察官")),
+         ("医院", ("院长", "副院长", "主治医师")), ("学校", ("校长", "副校长", "教师")),
+         ("中学", ("校长", "副校长", "教师")), ("政府", ("镇长", "副镇长", "科员")), ("", ("局长", "副局长", "科员"))]
+LEVEL_POST = {PostLevel.DEPUTY_DIVISION: 0, PostLevel.SECTION: 0, PostLevel.DEPUTY_SECTION: 1, PostLevel.STAFF: 2}
+
+
+def post_for(unit_name: str, level: str) -> str:
+    if level not in LEVEL_POST:
+        return ""
+    return next(posts for suffix, posts in POSTS if unit_name.endswith(suffix))[LEVEL_POST[level]]
+
+
+# How many people end in each pool state (200 in all).
+STATES = [(PoolState.NONE, 70), (PoolState.PROPOSED, 15), (PoolState.ASSESSING, 12), (PoolState.CONFIRMING, 10),
+          (PoolState.IN_POOL, 60), (PoolState.USED, 10), (PoolState.REMOVED, 13), (PoolState.NOT_ADMITTED, 10)]
+
+
+def weighted(rng, pairs):
+    return rng.choices([value for value, _weight in pairs], weights=[weight for _value, weight in pairs])[0]
+
+
+def id_number(rng, birth: datetime.date, gender: str, used: set) -> str:
+    while True:
+        sequence = rng.randrange(0, 100) * 10 + rng.randrange(0, 5) * 2 + (1 if gender == "m" else 0)
+        first17 = f"{REGION}{birth:%Y%m%d}{sequence:03d}"
+        number = first17 + identity.check_character(first17)
+        if number not in used:
+            used.add(number)
+            return number
+
+
+def person_data(rng, used) -> services.PersonData:
+    gender = rng.choice("mf")
+    today = timezone.localdate()
+    birth = today - datetime.timedelta(days=rng.randrange(27 * 365, 58 * 365))
+    level = weighted(rng, LEVELS)
+    ethnicity = weighted(rng, ETHNICITIES)
+    party = weighted(rng, PARTIES)
+    return services.PersonData(
+        name=rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice((1, 2)))),
+        id_number=id_number(rng, birth, gender, used),
+        ethnicity=ethnicity,
+        party=party,
+        party_joined_on=birth.replace(year=birth.year + rng.randrange(25, 35), day=1)
+        if party not in (Affiliation.NON_PARTY, Affiliation.MASSES) else None,
+        uf_category=UnitedFrontCategory.ETHNIC if ethnicity != "汉族" and rng.random() < .4
+        else UnitedFrontCategory.INTELLECTUAL,
+        education=weighted(rng, EDUCATION),
+        work_unit=(work_unit := rng.choice(UNITS)),
+        current_post=post_for(work_unit, level),
+        post_level=level,
+        is_leadership_post=level in (PostLevel.DEPUTY_DIVISION, PostLevel.SECTION, PostLevel.DEPUTY_SECTION)
+        and rng.random() < .7,
+        native_place="宁夏同心",
+        work_started_on=birth.replace(year=birth.year + 22, month=7, day=1),
+        phone=f"139{rng.randrange(10**8):08d}",
+        address=f"同心县豫海镇{rng.choice(['民主', '团结', '清真', '文化'])}路 {rng.randrange(1, 300)} 号",
+    )
+
+
+def seed_people(rng, *, org1, uf1, orglead1, uflead1, party1, party_unit, units):
+    used = set()
+    plan = [state for state, count in STATES for _ in range(count)]
+    rng.shuffle(plan)
+    today = timezone.localdate()
+    for index, target in enumerate(plan):
+        data = person_data(rng, used)
+        by_party = target != PoolState.NONE and index % 8 == 0
+        if by_party:
+            person = services.person_recommend(actor=party1, data=data, recommending_unit=party_unit,
+                                               reason="政治素质好，业务能力强，在群众中有较高威望。")
+        else:
+            person = services.person_create(actor=uf1, data=data)
+            if target != PoolState.NONE:
+                services.pool_recommend(actor=rng.choice((uf1, org1)), person=person,
+                                        recommending_unit=rng.choice(units), reason="年度党外后备干部推荐。")
+        if rng.random() < .5:
+            services.person_add_post(actor=uf1, person=person, started_on=data.work_started_on,
+                                     ended_on=data.work_started_on.replace(year=data.work_started_on.year + 6),
+                                     unit=rng.choice(UNITS), post="科员")
+        if rng.random() < .3:
+            services.person_add_family_member(actor=uf1, person=person, relation="配偶", name=rng.choice(SURNAMES) + "某",
+                                              political_status="群众", work_and_post="同心县某单位职工")
+        if target in (PoolState.NONE, PoolState.PROPOSED):
+            continue
+        services.pool_start_assessment(actor=org1, person=person)
+        if target == PoolState.ASSESSING:
+            continue
+        suitable = target != PoolState.NOT_ADMITTED or rng.random() < .5
+        services.pool_assess(actor=uf1, person=person, suitable=suitable, issued_by="县委组织部、县委统战部",
+                             comment="综合评价：政治立场坚定，履职能力较强。" if suitable else "综合评价：群众基础较弱，暂不宜入库。")
+        if target == PoolState.NOT_ADMITTED:
+            if suitable:
+                services.pool_decline(actor=orglead1, person=person, reason="两部会商，暂缓入库，继续培养观察。")
+            continue
+        if target == PoolState.CONFIRMING:
+            if index % 2:
+                services.pool_confirm(actor=rng.choice((org1, orglead1)), person=person, comment="同意入库。")
+            continue
+        services.pool_confirm(actor=orglead1, person=person, comment="同意入库。")
+        services.pool_confirm(actor=uflead1, person=person, comment="同意入库。")
+        if rng.random() < .4:
+            services.person_add_training(actor=uf1, person=person, kind=TrainingRecord.Kind.TRAINING,
+                                         title="全县党外干部培训班", organiser="县委统战部",
+                                         started_on=today - datetime.timedelta(days=200),
+                                         ended_on=today - datetime.timedelta(days=195))
+        if rng.random() < .2:
+            services.person_add_training(actor=org1, person=person, kind=TrainingRecord.Kind.SECONDMENT,
+                                         title="豫海镇人民政府挂职副镇长", organiser="县委组织部",
+                                         started_on=today - datetime.timedelta(days=365))
+        services.person_add_assessment(actor=org1, person=person, kind=Assessment.Kind.ANNUAL,
+                                       year=today.year - 1, result=rng.choice(["优秀", "称职", "称职"]),
+                                       issued_by=data.work_unit)
+        if target == PoolState.USED:
+            new_unit = rng.choice([u for u in UNITS if u.endswith("局")])
+            services.pool_use(actor=org1, person=person, unit=new_unit, post="副局长",
+                              used_on=today - datetime.timedelta(days=rng.randrange(10, 300)),
+                              appointment_ref=f"同组任〔{today.year}〕{rng.randrange(1, 60)}号")
+        elif target == PoolState.REMOVED:
+            if index % 3:
+                services.pool_remove(actor=uf1, person=person, reason=rng.choice(
+                    [RemovalReason.AGE, RemovalReason.TRANSFERRED, RemovalReason.OWN_WISH]))
+            else:
+                services.pool_review(actor=uf1, person=person, year=today.year - 1, result=PoolReview.Result.REMOVE,
+                                     comment="年度动态调整。", removal_reason=RemovalReason.JOINED_CPC)
+        elif rng.random() < .3:
+            services.pool_review(actor=uf1, person=person, year=today.year - 1, result=PoolReview.Result.KEEP,
+                                 comment="表现良好，继续保留。")
+
+
+def roster_rows(rng, *, counts, is_cppcc, people=()):
+    """Entries with exactly the given counts; ``people`` (non-Party person records) are put on the list first.
+
+    counts: (members, non-CPC, standing, non-CPC standing, vice-chairs, non-CPC vice-chairs); vice-chairs are
+    standing members too.
+    """
+    members, non_cpc, standing, standing_nc, vice, vice_nc = counts
+    sectors = ["民革", "民盟", "民建", "无党派人士", "工商联", "教育界", "医药卫生界", "农业界", "少数民族界", "宗教界",
+               "经济界"]
+    parties = [Affiliation.MINMENG, Affiliation.MINGE, Affiliation.MINJIAN, Affiliation.NON_PARTY, Affiliation.MASSES,
+               Affiliation.JIUSAN]
+    groups = [(True, non_cpc, standing_nc, vice_nc), (False, members - non_cpc, standing - standing_nc, vice - vice_nc)]
+    rows, used, people = [], set(), list(people)
+    for is_non_cpc, size, standing_n, vice_n in groups:
+        for position in range(size):
+            person = people.pop() if is_non_cpc and people else None
+            name = person.name if person else rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2))
+            birth = person.birth_date.replace(day=1) if person else datetime.date(
+                rng.randrange(1960, 1995), rng.randrange(1, 13), 1)
+            while (name, birth) in used:
+                name, birth = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2)), birth.replace(month=birth.month % 12 + 1)
+            used.add((name, birth))
+            rows.append({
+                "name": name, "gender": rng.choice("mf"), "ethnicity": weighted(rng, ETHNICITIES),
+                "birth_month": birth,
+                "affiliation": (person.party if person else rng.choice(parties)) if is_non_cpc else Affiliation.CPC,
+                "sector": (rng.choice(sectors) if is_non_cpc else "中共") if is_cppcc else "",
+                "constituency": "" if is_cppcc else f"第{rng.randrange(1, 40)}选区",
+                "work_post": f"{rng.choice(UNITS)}{rng.choice(['干部', '教师', '医生'])}",
+                "is_standing": position < standing_n, "is_vice_chair": position < vice_n,
+            })
+    return rows
+
+
+# body, number, name, start, (members, non-CPC, standing, non-CPC standing, vice-chairs, non-CPC vice-chairs)
+ROSTERS = [
+    (RosterBody.COUNTY_CPPCC, 9, "政协同心县第九届委员会", datetime.date(2017, 1, 8), (120, 70, 25, 15, 5, 2)),
+    (RosterBody.COUNTY_CPPCC, 10, "政协同心县第十届委员会", datetime.date(2022, 1, 10), (140, 86, 30, 20, 6, 3)),
+    (RosterBody.COUNTY_NPC, 18, "同心县第十八届人民代表大会", datetime.date(2021, 12, 28), (150, 42, 25, 7, 5, 1)),
+    (RosterBody.PREFECTURE_CPPCC, 7, "政协吴忠市第七届委员会（同心县）", datetime.date(2022, 1, 6), (20, 11, 5, 3, 1, 1)),
+    (RosterBody.PREFECTURE_NPC, 6, "吴忠市第六届人民代表大会（同心县代表）", datetime.date(2021, 12, 30), (24, 7, 3, 1, 0, 0)),
+]
+
+
+def seed_rosters(rng, uf1):
+    """The county CPPCC's ninth term is opened first, so the tenth's 换届 leaves it as history."""
+    figures = list(Person.objects.filter(pool_state=PoolState.NONE).order_by("pk")[:20])
+    for body, number, name, starts, counts in ROSTERS:
+        term = services.roster_term_open(actor=uf1, body=body, number=number, name=name, starts_on=starts)
+        linked = figures if (body, number) == (RosterBody.COUNTY_CPPCC, 10) else ()
+        rows = roster_rows(rng, counts=counts, is_cppcc=body in CPPCC_BODIES, people=linked)
+        services.roster_import(actor=uf1, term=term, rows=rows)
+
+
+def seed_staffing(org1, uf1, orglead1, uflead1):
+    year = timezone.localdate().year
+    teams = [("县人民政府领导班子", 2, 1), ("县人大常委会领导班子", 1, 1), ("县政协领导班子", 3, 2),
+             ("县人民法院领导班子", 1, 0), ("县人民检察院领导班子", 1, 0), ("县教育局领导班子", 1, 1),
+             ("县卫生健康局领导班子", 1, 0), ("县科学技术局领导班子", 1, 0), ("县市场监督管理局领导班子", 1, 1)]
+    for index, (team, required, filled) in enumerate(teams):
+        target = services.staffing_target_save(actor=org1 if index % 2 else uf1, year=year, team=team,
+                                               required=required, filled=filled)
+        if index < 7:
+            services.staffing_target_confirm(actor=orglead1, target=target)
+            services.staffing_target_confirm(actor=uflead1, target=target)
+        elif index == 7:
+            services.staffing_target_confirm(actor=org1, target=target)
+
+
+@seeder(order=20)
+def seed_nomination(stdout):
+    rng = random.Random(SEED)
+    org_dept = unit("县委组织部", Unit.Kind.ORG_DEPT)
+    uf_dept = unit("县委统战部", Unit.Kind.UF_DEPT)
+    party_unit = unit("民盟同心县委员会", Unit.Kind.PARTY, short_name="民盟县委")
+    others = [unit(name, Unit.Kind.PARTY) for name in ("民革同心县支部", "民建同心县委员会", "九三学社同心县支社")]
+    others += [unit("同心县工商业联合会", Unit.Kind.OTHER, short_name="县工商联"),
+               unit("同心县知识分子联谊会", Unit.Kind.OTHER, short_name="县知联会")]
+    discipline = unit("县纪委监委", Unit.Kind.DISCIPLINE)
+
+    org1 = demo_user("org1", "何建平", groups=[roles.ORG_CADRE], unit=org_dept)
+    orglead1 = demo_user("orglead1", "高志远", groups=[roles.ORG_LEADER], unit=org_dept,
+                         unit_role=UnitMembership.Role.LEADER)
+    uf1 = demo_user("uf1", "马丽华", groups=[roles.UF_CADRE], unit=uf_dept)
+    uflead1 = demo_user("uflead1", "丁学文", groups=[roles.UF_LEADER], unit=uf_dept,
+                        unit_role=UnitMembership.Role.LEADER)
+    party1 = demo_user("party1", "金淑芬", groups=[roles.PARTY_ORG], unit=party_unit)
+    demo_user("jiwei1", "白振东", groups=[roles.DISCIPLINE], unit=discipline)
+
+    recommending = [org_dept, uf_dept, party_unit, *others]
+    seed_people(rng, org1=org1, uf1=uf1, orglead1=orglead1, uflead1=uflead1, party1=party1, party_unit=party_unit,
+                units=recommending)
+    seed_rosters(rng, uf1)
+    seed_staffing(org1, uf1, orglead1, uflead1)
+    for user in (org1, orglead1, uf1, uflead1, party1):
+        mark_read(user=user)
+    counts = {state.label: Person.objects.filter(pool_state=state).count() for state in PoolState}
+    stdout.write("  nomination: %d people (%s), rosters, staffing sheet" % (
+        Person.objects.count(), "，".join(f"{label} {n}" for label, n in counts.items())))
