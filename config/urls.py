@@ -9,6 +9,10 @@ from viewflow.workflow.flow import FlowViewset, WorkflowAppViewset
 from proposals.flows import ProposalFlow
 from workflows import access
 
+admin.site.site_header = _("同心 · 管理后台")
+admin.site.site_title = _("同心管理后台")
+admin.site.index_title = _("系统管理")
+
 site = Site(
     title="同心",
     viewsets=[

@@ -7,6 +7,8 @@ process).
 
 from django.utils.translation import gettext_lazy as _
 
+from workflows.roles import ROLE_LABELS
+
 ORG_CADRE = "org_cadre"
 ORG_LEADER = "org_leader"
 UF_CADRE = "uf_cadre"
@@ -37,6 +39,9 @@ ROLES = {
     PARTY_ORG: (_("民主党派组织"), ["nomination.recommend_person"]),
     DISCIPLINE: (_("纪委监委"), []),
 }
+
+
+ROLE_LABELS.update({code: label for code, (label, _perms) in ROLES.items()})
 
 
 def ensure_roles(**kwargs):

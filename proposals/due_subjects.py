@@ -41,7 +41,7 @@ def _with_perm(perm: str) -> list:
 
 
 def supervision_office() -> list:
-    return _with_perm("proposals.assign_proposal")
+    return subjects.memo("supervision_office", lambda: _with_perm("proposals.assign_proposal"))
 
 
 def _stage(item: DueItem) -> str:
@@ -68,7 +68,7 @@ def resolve_proposal(item: DueItem, proposal: Proposal) -> subjects.Resolution:
     elif item.purpose in ("assign", "adjustment"):
         holders = supervision_office()
     else:
-        holders = _with_perm("proposals.review_proposal")
+        holders = subjects.memo("proposal_staff", lambda: _with_perm("proposals.review_proposal"))
     unit = subjects.first_unit_of(holders) if item.purpose not in ("cosign", "evaluation") else None
     return subjects.Resolution(
         holders=holders,
@@ -118,4 +118,5 @@ def proposal_policy(item: DueItem) -> subjects.Policy:
 
 
 subjects.register("proposals.proposal", resolve=resolve_proposal, policy=proposal_policy)
-subjects.register("proposals.assignment", resolve=resolve_assignment)
+subjects.register("proposals.assignment", resolve=resolve_assignment,
+                  queryset=lambda: Assignment.objects.select_related("proposal", "unit"))

@@ -264,7 +264,10 @@ def proposal_detail(request, pk, review_form=None, assign_form=None, forms=None)
         "my_unit_ids": set(UnitMembership.objects.filter(user=user).values_list("unit_id", flat=True)),
         "show_contacts": access.is_staff_reader(user) or access.is_proposer(user, proposal),
         "withdraw_form": ReasonForm(),
-        "replies": selectors.replies(proposal),
+        "replies": [
+            (reply, workflow_selectors.chain_panel(user, reply.chain) if reply.chain_id else None)
+            for reply in selectors.replies(proposal).select_related("chain__version", "chain__slot")
+        ],
         "evaluations": proposal.evaluations.select_related("evaluator", "recorded_by"),
         "records": proposal.records.select_related("recorded_by"),
         "can_conclude": is_staff and proposal.status == ProposalStatus.EVALUATED,

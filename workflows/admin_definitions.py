@@ -1,5 +1,7 @@
 """Editing chains in Django admin: ordered inline stages, validate, diagram preview, compare, publish, migrate."""
 
+import uuid
+
 from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect
@@ -19,20 +21,42 @@ from .roles import label as role_label
 class StageForm(forms.ModelForm):
     class Meta:
         model = StageDefinition
-        exclude = ["version"]
+        fields = ["order", "key", "name", "role", "scope", "mode", "ratio", "deadline_kind", "deadline_amount",
+                  "reminder_offsets", "yellow_after_days", "red_after_days", "auto_action", "skip_field",
+                  "skip_operator", "skip_value", "allow_batch_approve", "phrases"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].label_from_instance = lambda group: role_label(group.name)
-        # Offer only the case fields this slot's skip rules may test.
         version = getattr(self.instance, "version", None) if self.instance.pk else None
         parent = version or getattr(self, "parent_version", None)
         spec = SLOTS.get(parent.slot.code) if parent else None
-        if spec is not None:
-            self.fields["skip_field"] = forms.ChoiceField(
-                label=_("跳过条件字段"), required=False,
-                choices=[("", "---------"), *[(k, str(v)) for k, v in spec.skip_fields.items()]],
-            )
+        # The key links a stage across versions (compare, migration): generated for new stages, fixed afterwards.
+        self.fields["key"].required = False
+        if self.instance.pk:
+            self.fields["key"].disabled = True
+        if spec is None:
+            return
+        # Offer only the case fields this slot's skip rules may test, and automatic approval only where allowed.
+        self.fields["skip_field"] = forms.ChoiceField(
+            label=_("跳过条件字段"), required=False,
+            choices=[("", "---------"), *[(k, str(v)) for k, v in spec.skip_fields.items()]],
+        )
+        if not spec.allow_auto_approve:
+            self.fields["auto_action"].choices = [
+                c for c in self.fields["auto_action"].choices if c[0] != StageDefinition.AutoAction.APPROVE]
+        if self.instance.pk and self.instance.key in spec.required_keys():
+            self.fields["name"].help_text = _("法定环节：不能删除、跳过或设置逾期自动同意。")
+
+    def clean_key(self):
+        key = self.cleaned_data.get("key") or self.instance.key
+        if not key:
+            key = f"stage-{uuid.uuid4().hex[:8]}"
+        return key
+
+    def clean_phrases(self):
+        # Browsers send CRLF; store one phrase per plain line so comparisons show only real changes.
+        return "\n".join(line.strip() for line in self.cleaned_data["phrases"].splitlines() if line.strip())
 
 
 class StageInline(admin.StackedInline):
@@ -47,6 +71,15 @@ class StageInline(admin.StackedInline):
         (gettext_lazy("跳过规则、批量同意与常用语"), {"fields": [("skip_field", "skip_operator", "skip_value"),
                                                      "allow_batch_approve", "phrases"]}),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "role":
+            # Roles are managed elsewhere; no add/edit/delete shortcuts into the group admin from here.
+            widget = field.widget
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = widget.can_view_related = False
+        return field
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

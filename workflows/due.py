@@ -10,7 +10,6 @@ from django.utils import timezone
 from . import calendar
 from .models import DeadlineRule, DueItem
 
-
 # Domain apps that copy a deadline onto their own rows register here to hear when the calendar moves it.
 DUE_CHANGED_HOOKS: list = []
 

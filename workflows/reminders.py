@@ -281,16 +281,18 @@ def send_digest(*, today: date | None = None) -> int:
     items = (
         DueItem.objects.filter(state=DueItem.State.OPEN, due_at__lte=horizon)
         .select_related("subject_type")
-        .prefetch_related("subject")
         .order_by("due_at", "pk")
     )
     rows_by_user = defaultdict(list)
     users = {}
-    for item in items.iterator(chunk_size=500):
-        resolution = subjects.resolve(item)
-        for holder in _people(resolution.holders):
-            users[holder.pk] = holder
-            rows_by_user[holder.pk].append(_digest_line(item, resolution, today))
+    with subjects.shared_lookups():
+        for chunk in _chunks(items, 500):
+            subjects.load_subjects(chunk)
+            for item in chunk:
+                resolution = subjects.resolve(item)
+                for holder in _people(resolution.holders):
+                    users[holder.pk] = holder
+                    rows_by_user[holder.pk].append(_digest_line(item, resolution, today))
     for user_id, lines in rows_by_user.items():
         with transaction.atomic():
             notify(
@@ -302,6 +304,17 @@ def send_digest(*, today: date | None = None) -> int:
                 link=reverse("workflows:home"),
             )
     return len(rows_by_user)
+
+
+def _chunks(queryset, size: int):
+    chunk = []
+    for item in queryset.iterator(chunk_size=size):
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _digest_line(item: DueItem, resolution: Resolution, today: date) -> str:

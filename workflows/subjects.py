@@ -4,10 +4,14 @@ The engine knows due items and escalation levels, not proposals or nominations (
 ``proposals`` registers its Proposal and Assignment here from its ``apps.ready()``, nomination its own models.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.db.models import Model
+from django.apps import apps
+from django.contrib.contenttypes.prefetch import GenericPrefetch
+from django.db.models import Model, QuerySet, prefetch_related_objects
 
 from .models import DueItem, Unit, UnitMembership
 
@@ -48,20 +52,59 @@ class Resolution:
 class SubjectType:
     resolve: Callable[[DueItem, Model], Resolution]
     policy: Callable[[DueItem], Policy] | None = None
+    queryset: Callable[[], QuerySet] | None = None
 
 
 _registry: dict[str, SubjectType] = {}
 
 
 def register(model_label: str, *, resolve: Callable[[DueItem, Model], Resolution],
-             policy: Callable[[DueItem], Policy] | None = None) -> None:
-    """Register the resolver (and optionally the policy) for due items about ``model_label`` ("app.model")."""
-    _registry[model_label.lower()] = SubjectType(resolve=resolve, policy=policy)
+             policy: Callable[[DueItem], Policy] | None = None,
+             queryset: Callable[[], QuerySet] | None = None) -> None:
+    """Register how due items about ``model_label`` ("app.model") are resolved.
+
+    ``policy`` gives the item's levels (default: the settings); ``queryset`` loads the subjects for a batch of
+    items, with what the resolver reads already joined (``select_related``).
+    """
+    _registry[model_label.lower()] = SubjectType(resolve=resolve, policy=policy, queryset=queryset)
 
 
 def subject_type(item: DueItem) -> SubjectType | None:
     content_type = item.subject_type
     return _registry.get(f"{content_type.app_label}.{content_type.model}")
+
+
+def load_subjects(items: Iterable[DueItem]) -> None:
+    """Fetch the subjects of many items in one query per subject type (the items need ``subject_type`` loaded)."""
+    querysets = [
+        registered.queryset() if registered.queryset is not None else apps.get_model(label).objects.all()
+        for label, registered in _registry.items()
+    ]
+    prefetch_related_objects(list(items), GenericPrefetch("subject", querysets))
+
+
+_memo: ContextVar[dict | None] = ContextVar("subjects_memo", default=None)
+
+
+@contextmanager
+def shared_lookups():
+    """Within this block, resolvers share their lookups (a unit's members, 督查室): a sweep batch asks the same
+    questions for many items, and the answers do not change in the second it takes."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def memo(key, compute: Callable):
+    """``compute()``, or its earlier answer for ``key`` inside :func:`shared_lookups`."""
+    cache = _memo.get()
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
 
 
 def resolve(item: DueItem) -> Resolution:
@@ -77,8 +120,13 @@ def unit_members(unit: Unit | int | None, *, roles: Sequence[str]) -> list:
     """The active users holding one of ``roles`` (``UnitMembership.Role``) in ``unit``."""
     if unit is None:
         return []
-    memberships = UnitMembership.objects.filter(unit=unit, role__in=roles, user__is_active=True).select_related("user")
-    return list({m.user_id: m.user for m in memberships.order_by("user_id")}.values())
+    unit_id = unit if isinstance(unit, int) else unit.pk
+
+    def load():
+        memberships = UnitMembership.objects.filter(unit_id=unit_id, role__in=roles, user__is_active=True)
+        return list({m.user_id: m.user for m in memberships.select_related("user").order_by("user_id")}.values())
+
+    return memo(("unit_members", unit_id, tuple(roles)), load)
 
 
 def unit_leaders(unit: Unit | int | None) -> list:
@@ -87,8 +135,12 @@ def unit_leaders(unit: Unit | int | None) -> list:
 
 def first_unit_of(users: Sequence) -> Unit | None:
     """The unit of the first user who belongs to one: where a task held by people rather than a unit sits."""
-    for user in users:
-        membership = UnitMembership.objects.filter(user=user).select_related("unit").order_by("pk").first()
-        if membership is not None:
-            return membership.unit
-    return None
+
+    def load():
+        for user in users:
+            membership = UnitMembership.objects.filter(user=user).select_related("unit").order_by("pk").first()
+            if membership is not None:
+                return membership.unit
+        return None
+
+    return memo(("first_unit_of", tuple(user.pk for user in users)), load)

@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, prefetch_related_objects
+from django.db.models import F, Q
 from django.utils import timezone
 
 from notifications.services import notify
@@ -63,7 +63,8 @@ def sweep(*, batch_size: int | None = None, budget_seconds: float | None = None)
     started = clock.monotonic()
     result = SweepResult()
     while True:
-        claimed, actions = _sweep_batch(batch_size=batch_size, result=result)
+        with subjects.shared_lookups():
+            claimed, actions = _sweep_batch(batch_size=batch_size, result=result)
         for item_id, version, step in actions:
             _run_action(item_id=item_id, version=version, step=step, result=result)
         if claimed < batch_size or clock.monotonic() - started >= budget:
@@ -82,61 +83,66 @@ def _sweep_batch(*, batch_size: int, result: SweepResult):
         )
         if not items:
             return 0, actions
-        prefetch_related_objects(items, "subject")
+        subjects.load_subjects(items)
         done = set(
             DueAction.objects.filter(due_item__in=items).values_list(
                 "due_item_id", "due_version", "kind", "level", "offset_days"
             )
         )
+        records, swept = [], []
         for item in items:
             item_done = {key[2:] for key in done if key[:2] == (item.pk, item.due_version)}
             try:
                 with transaction.atomic():
-                    action = _sweep_item(item, now=now, done=item_done, result=result)
+                    action, item_records = _sweep_item(item, now=now, done=item_done, result=result)
             except Exception:  # one broken subject must not hold up the batch
                 logger.exception("Due item %s could not be swept; retrying in %s", item.pk, RETRY_AFTER)
-                DueItem.objects.filter(pk=item.pk).update(
-                    next_action_at=now + RETRY_AFTER, planned_version=item.due_version
-                )
+                item.next_action_at, item.planned_version = now + RETRY_AFTER, item.due_version
                 result.errors += 1
             else:
+                records += item_records
                 if action is not None:
                     actions.append((item.pk, item.due_version, action))
+            swept.append(item)
+        # Written once per batch, in the batch's transaction: with the notifications, or not at all.
+        DueAction.objects.bulk_create(records)
+        DueItem.objects.bulk_update(swept, ["level", "next_action_at", "planned_version", "unit"])
         result.items += len(items)
     return len(items), actions
 
 
 def _sweep_item(item: DueItem, *, now, done: set, result: SweepResult):
-    """Fire the item's due steps; return its automatic-action step if that is due (run after the batch)."""
+    """Fire the item's due steps and set its next look; return its automatic action if due, and the records."""
     policy = reminders.policy_for(item)
     steps = reminders.schedule(due_at=item.due_at, policy=policy)
     # An item of a subject type nobody registered concerns nobody yet: it shows its colour, and tells no one.
     registered = subjects.subject_type(item) is not None
     todo = reminders.steps_due(steps=steps, done=done, now=now, anchor_at=item.anchor_at) if registered else []
-    update = {"level": reminders.level_at(steps, now), "next_action_at": reminders.next_at(steps, now),
-              "planned_version": item.due_version}
+    replanned = item.planned_version != item.due_version
+    item.level, item.next_action_at = reminders.level_at(steps, now), reminders.next_at(steps, now)
+    item.planned_version = item.due_version
     action = next((step for step in todo if step.kind == DueAction.Kind.ACTION), None)
     if action is not None:
         # The action goes first: if it settles the item (co-signing closes), nobody is told it is late.
         # Until it is recorded the item stays due, so a crash before it runs leaves it to the next sweep.
-        DueItem.objects.filter(pk=item.pk).update(**{**update, "next_action_at": now})
-        return action
-    resolution = subjects.resolve(item) if registered and (todo or item.planned_version != item.due_version) else None
+        item.next_action_at = now
+        return action, []
+    records = []
+    resolution = subjects.resolve(item) if registered and (todo or replanned) else None
     for step in todo:
         recipients = reminders.recipients_for(step, resolution)
         title, body = reminders.message(step=step, item=item, resolution=resolution, now=now)
         notify(recipients=recipients, key=reminders.step_key(item, step), title=title, body=body,
                link=resolution.link, audiences=reminders.audiences(resolution))
-        DueAction.objects.create(due_item=item, due_version=item.due_version, kind=step.kind, level=step.level,
-                                 offset_days=step.offset_days, scheduled_at=step.at, done_at=now,
-                                 recipients=len(recipients))
         audit.record(subject=resolution.timeline_subject or item.subject, action=AUDIT_ACTIONS[step.level],
                      comment=reminders.timeline_note(resolution=resolution, recipients=recipients))
+        records.append(DueAction(due_item=item, due_version=item.due_version, kind=step.kind, level=step.level,
+                                 offset_days=step.offset_days, scheduled_at=step.at, done_at=now,
+                                 recipients=len(recipients)))
         result.fired[(step.kind, step.level)] += 1
     if resolution is not None:
-        update["unit"] = resolution.unit
-    DueItem.objects.filter(pk=item.pk).update(**update)
-    return None
+        item.unit = resolution.unit
+    return None, records
 
 
 def _run_action(*, item_id: int, version: int, step: reminders.Step, result: SweepResult) -> None:

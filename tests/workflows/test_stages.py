@@ -247,3 +247,9 @@ def test_handover_page_is_for_administrators_only(people, client):
     response = client.post("/handover/", {"departing": people["r1"].pk, "successor": successor.pk,
                                           "comment": "调离"}, follow=True)
     assert "已移交 1 项待办" in response.content.decode()
+
+
+def test_two_stages_with_the_same_order_are_refused(people):
+    draft = definitions.draft_create(actor=people["admin"], slot=stages.published_version(SLOT).slot)
+    draft.stages.filter(key="legal").update(order=1)
+    assert any("顺序 1 被多个环节同时使用" in e for e in chains.validate(draft))
