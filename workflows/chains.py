@@ -95,10 +95,13 @@ def validate(version: DefinitionVersion, stages=None) -> list[str]:
     errors = []
     if not stages:
         errors.append(_("至少需要一个环节。"))
+    # Stages that share a 顺序 run in parallel; parallel 依次 stages would leave "in order" meaningless.
     orders = [stage.order for stage in stages]
     for order in sorted({o for o in orders if orders.count(o) > 1}):
-        errors.append(_("顺序 %(order)s 被多个环节同时使用（%(names)s），请为每个环节填写不同的顺序。") % {
-            "order": order, "names": "、".join(s.name for s in stages if s.order == order)})
+        sequential = [s.name for s in stages if s.order == order and s.mode == StageDefinition.Mode.SEQUENTIAL]
+        if sequential:
+            errors.append(_("顺序 %(order)s 的环节并行办理，其中“%(names)s”不能设为依次审批。") % {
+                "order": order, "names": "、".join(sequential)})
     keys = [stage.key for stage in stages]
     for key in {k for k in keys if keys.count(k) > 1}:
         errors.append(_("环节标识“%(key)s”重复。") % {"key": key})

@@ -114,14 +114,14 @@ def _close(task: StageTask, status: str, *, actor=None, comment: str = ""):
                         state="done" if status in (StageTask.Status.APPROVED, StageTask.Status.REJECTED) else "canceled")
 
 
-def _stage_tasks(run: StageRun, order: int):
-    return StageTask.objects.filter(run=run, stage_order=order).select_related("stage", "assignee")
+def _stage_tasks(run: StageRun, stage: StageDefinition):
+    return StageTask.objects.filter(run=run, stage=stage).select_related("stage", "assignee")
 
 
-def _cancel_live(run: StageRun, order: int | None = None):
+def _cancel_live(run: StageRun, stage: StageDefinition | None = None):
     live = StageTask.objects.filter(run=run, status__in=LIVE).select_related("stage")
-    if order is not None:
-        live = live.filter(stage_order=order)
+    if stage is not None:
+        live = live.filter(stage=stage)
     for task in live:
         _close(task, StageTask.Status.CANCELED)
 
@@ -131,32 +131,45 @@ def _stages(run: StageRun):
 
 
 def _enter(run: StageRun, *, from_order: int, actor):
-    """Open the first stage at or after ``from_order`` whose skip rule does not apply; finish when none is left."""
+    """Open the first step at or after ``from_order``: every stage with that 顺序 whose skip rule does not apply
+    (stages sharing a 顺序 run in parallel). Finish the chain when no stage is left."""
     spec = spec_for(run.slot.code)
     values = spec.case_values(run.subject)
-    for stage in _stages(run):
-        if stage.order < from_order:
+    pending = [stage for stage in _stages(run) if stage.order >= from_order]
+    while pending:
+        order = pending[0].order
+        step = [stage for stage in pending if stage.order == order]
+        pending = [stage for stage in pending if stage.order != order]
+        active = []
+        for stage in step:
+            if skips(stage, values):
+                _record(run, actor=actor, action="chain.stage_skipped", comment=stage.name,
+                        changes={"rule": f"{stage.skip_field} {stage.get_skip_operator_display()} {stage.skip_value}"})
+            else:
+                active.append(stage)
+        if not active:
             continue
-        if skips(stage, values):
-            _record(run, actor=actor, action="chain.stage_skipped", comment=stage.name,
-                    changes={"rule": f"{stage.skip_field} {stage.get_skip_operator_display()} {stage.skip_value}"})
-            continue
-        assignees = list(dict.fromkeys(spec.resolve_assignees(run.subject, stage)))
-        if not assignees:
-            raise ServiceError("no_assignee", _("“%(stage)s”没有可办理的人员，请联系管理员配置角色或单位。") % {
-                "stage": stage.name})
-        run.current_order = stage.order
+        run.current_order = order
         run.save(update_fields=["current_order"])
-        sequential = stage.mode == StageDefinition.Mode.SEQUENTIAL
-        for seq, user in enumerate(assignees):
-            task = StageTask.objects.create(
-                run=run, stage=stage, stage_order=stage.order, seq=seq * 10, assignee=user,
-                status=StageTask.Status.WAITING,
-            )
-            if not sequential or seq == 0:
-                _open(task)
+        for stage in active:
+            _open_stage(run, stage, spec)
         return
     _finish(run, StageRun.Status.APPROVED, actor=actor)
+
+
+def _open_stage(run: StageRun, stage: StageDefinition, spec):
+    assignees = list(dict.fromkeys(spec.resolve_assignees(run.subject, stage)))
+    if not assignees:
+        raise ServiceError("no_assignee", _("“%(stage)s”没有可办理的人员，请联系管理员配置角色或单位。") % {
+            "stage": stage.name})
+    sequential = stage.mode == StageDefinition.Mode.SEQUENTIAL
+    for seq, user in enumerate(assignees):
+        task = StageTask.objects.create(
+            run=run, stage=stage, stage_order=stage.order, seq=seq * 10, assignee=user,
+            status=StageTask.Status.WAITING,
+        )
+        if not sequential or seq == 0:
+            _open(task)
 
 
 def _finish(run: StageRun, status: str, *, actor, comment: str = ""):
@@ -176,7 +189,7 @@ def _after_approval(run: StageRun, task: StageTask, *, actor):
             _open(follower)
         return
     stage = task.stage
-    tasks = list(_stage_tasks(run, task.stage_order))
+    tasks = list(_stage_tasks(run, stage))
     live = [t for t in tasks if t.status in LIVE]
     if stage.mode == StageDefinition.Mode.SEQUENTIAL:
         waiting = sorted((t for t in live if t.status == StageTask.Status.WAITING and t.waits_for_id is None),
@@ -198,14 +211,16 @@ def _after_approval(run: StageRun, task: StageTask, *, actor):
         pending_chain = any(t.added in (StageTask.Added.BEFORE, StageTask.Added.AFTER) for t in live)
         complete = not pending_chain and approved * 100 >= stage.ratio * len(counted)
     if complete:
-        _cancel_live(run, task.stage_order)
+        _cancel_live(run, stage)
         _record(run, actor=actor, action="chain.stage_passed", comment=stage.name)
-        _enter(run, from_order=stage.order + 1, actor=actor)
+        # Parallel stages (same 顺序) must all pass before the chain moves on.
+        if not StageTask.objects.filter(run=run, stage_order=stage.order, status__in=LIVE).exists():
+            _enter(run, from_order=stage.order + 1, actor=actor)
 
 
 def _ratio_rejected(run: StageRun, task: StageTask) -> bool:
     """In 比例签 a 不同意 ends the chain only once the required share can no longer be reached."""
-    tasks = [t for t in _stage_tasks(run, task.stage_order)
+    tasks = [t for t in _stage_tasks(run, task.stage)
              if t.added in ("", StageTask.Added.TRANSFER, StageTask.Added.PARALLEL)
              and t.status not in (StageTask.Status.REMOVED, StageTask.Status.TRANSFERRED)]
     rejected = sum(t.status == StageTask.Status.REJECTED for t in tasks)
@@ -292,7 +307,7 @@ def reject(*, actor, task: StageTask, comment: str) -> StageTask:
 
 def _after_approval_if_settled(run, task, *, actor):
     # A 不同意 in 比例签 that still leaves the share reachable: the stage may now be complete.
-    if not any(t.status in LIVE for t in _stage_tasks(run, task.stage_order)):
+    if not any(t.status in LIVE for t in _stage_tasks(run, task.stage)):
         _after_approval(run, task, actor=actor)
 
 
@@ -348,7 +363,7 @@ def add_signer(*, actor, task: StageTask, user, position: str, comment: str = ""
     principal = _require_actor(actor, task)
     if not user.is_active or user.pk == task.assignee_id:
         raise ServiceError("bad_signer", _("请选择其他在职人员。"), field="user")
-    if StageTask.objects.filter(run=run, stage_order=task.stage_order, assignee=user, status__in=LIVE).exists():
+    if StageTask.objects.filter(run=run, stage=task.stage, assignee=user, status__in=LIVE).exists():
         raise ServiceError("bad_signer", _("该人员已在本环节中。"), field="user")
     if position == StageTask.Added.PARALLEL and task.stage.mode not in (StageDefinition.Mode.ALL,
                                                                          StageDefinition.Mode.RATIO):
@@ -394,8 +409,8 @@ def remove_signer(*, actor, task: StageTask, comment: str = "") -> StageTask:
             _open(follower)
     if not waiting or all(f.added == StageTask.Added.AFTER for f in waiting):
         # The stage may be complete now that nobody waits for the removed signer.
-        if not any(t.status == StageTask.Status.OPEN for t in _stage_tasks(run, task.stage_order)):
-            anchor = (StageTask.objects.filter(run=run, stage_order=task.stage_order, status=StageTask.Status.APPROVED)
+        if not any(t.status == StageTask.Status.OPEN for t in _stage_tasks(run, task.stage)):
+            anchor = (StageTask.objects.filter(run=run, stage=task.stage, status=StageTask.Status.APPROVED)
                       .order_by("-acted_at").first())
             if anchor is not None:
                 _after_approval(run, anchor, actor=actor)

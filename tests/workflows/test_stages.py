@@ -249,7 +249,17 @@ def test_handover_page_is_for_administrators_only(people, client):
     assert "已移交 1 项待办" in response.content.decode()
 
 
-def test_two_stages_with_the_same_order_are_refused(people):
+def test_stages_sharing_an_order_run_in_parallel_and_both_must_pass(people):
     draft = definitions.draft_create(actor=people["admin"], slot=stages.published_version(SLOT).slot)
     draft.stages.filter(key="legal").update(order=1)
-    assert any("顺序 1 被多个环节同时使用" in e for e in chains.validate(draft))
+    assert chains.validate(draft) == []
+    definitions.draft_publish(actor=people["admin"], version=draft)
+    run = start(people)
+    assert set(run.tasks.filter(status="open").values_list("assignee__username", flat=True)) == {
+        "r1", "r2", "h1", "h2", "h3"}
+    stages.approve(actor=people["r1"], task=task_of(run, "r1"))  # 初审 (或签) passes ...
+    assert StageRun.objects.get(pk=run.pk).status == "running"  # ... but the parallel 法定审核 has not
+    for name in ("h1", "h2", "h3"):
+        stages.approve(actor=people[name], task=task_of(run, name))
+    assert StageRun.objects.get(pk=run.pk).status == "approved"
+    assert run.tasks.filter(status="approved").count() == 4
