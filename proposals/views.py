@@ -502,7 +502,7 @@ def assignment_detail(request, pk, decision_form=None, reason_form=None, forms=N
         "extension_decision_form": forms.get("extension_decision") or ExtensionDecisionForm(),
     }
     if can_act and received:
-        context["contact_form"] = forms.get("contact") or ContactLogForm()
+        context["contact_form"] = forms.get("contact") or ContactLogForm(prefix="contact")
         if assignment.role == Assignment.Role.CO:
             context["co_opinion_form"] = forms.get("co_opinion") or CoOpinionForm()
         elif answering:
@@ -534,7 +534,7 @@ def _assignment_form(request, pk, form, call, success, *, form_key):
 @login_required
 def assignment_contact(request, pk):
     assignment = _assignment_or_404(request, pk)
-    form = ContactLogForm(request.POST)
+    form = ContactLogForm(request.POST, prefix="contact")
     return _assignment_form(request, pk, form, lambda d: services.contact_log_add(
         actor=request.user, assignment=assignment, held_on=d["held_on"], form=d["form"],
         participants=d["participants"], summary=d["summary"]), _("沟通记录已保存。"), form_key="contact")
