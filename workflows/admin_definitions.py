@@ -16,6 +16,7 @@ from .chains import SLOTS, validate
 from .errors import ServiceError
 from .models import DefinitionVersion, FlowSlot, StageDefinition, StageRun
 from .roles import label as role_label
+from .selectors import steps_of
 
 
 class StageForm(forms.ModelForm):
@@ -178,7 +179,8 @@ class DefinitionVersionAdmin(admin.ModelAdmin):
             status=DefinitionVersion.Status.PUBLISHED).first() or others.first()
         stages = list(version.stages.select_related("role").order_by("order", "pk"))
         return TemplateResponse(request, "admin/workflows/definitionversion/preview.html", self._context(
-            request, version, title=str(version), boxes=[{"stage": s, "state": "todo", "tasks": []} for s in stages],
+            request, version, title=str(version),
+            steps=steps_of([{"stage": s, "state": "todo", "tasks": []} for s in stages]),
             errors=validate(version), others=others, other=other,
             diff=definitions.compare(other, version) if other else [],
         ))

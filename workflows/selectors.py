@@ -37,6 +37,7 @@ def chain_panel(user, run: StageRun | None) -> dict | None:
     return {
         "run": run,
         "boxes": boxes,
+        "steps": steps_of(boxes),
         "task": my_task,
         "phrases": phrases,
         "earlier_stages": [s for s in stages if my_task and s.order < my_task.stage_order],
@@ -45,6 +46,17 @@ def chain_panel(user, run: StageRun | None) -> dict | None:
         "can_withdraw": running and run.started_by_id == user.pk and not acted,
         "can_parallel_add": bool(my_task and my_task.stage.mode in ("all", "ratio")),
     }
+
+
+def steps_of(boxes: list[dict]) -> list[list[dict]]:
+    """Group diagram boxes by 顺序: stages sharing an order are one parallel step, drawn side by side."""
+    steps: list[list[dict]] = []
+    for box in boxes:
+        if steps and steps[-1][0]["stage"].order == box["stage"].order:
+            steps[-1].append(box)
+        else:
+            steps.append([box])
+    return steps
 
 
 def inbox(user, *, slot: str = "", stage: str = "", overdue: bool = False):
