@@ -50,6 +50,8 @@ class SlotSpec:
     case_values: Callable = lambda subject: {}
     allow_auto_approve: bool = False
     description: str = ""
+    # subject -> the object whose timeline shows the chain's events (e.g. a reply's proposal)
+    timeline_subject: Callable = lambda subject: subject
 
     def required_keys(self) -> dict[str, StageSpec]:
         return {stage.key: stage for stage in self.stages if stage.required}

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit
-from .chains import validate
+from .chains import spec_for, validate
 from .errors import PermissionDeniedError, ServiceError, StaleStateError
 from .models import DefinitionVersion, FlowSlot, StageDefinition, StageRun, StageTask
 
@@ -144,6 +144,6 @@ def migrate_run(*, actor, run: StageRun, version: DefinitionVersion) -> StageRun
         for task in StageTask.objects.filter(run=run, status__in=("open", "waiting")):
             _close(task, StageTask.Status.CANCELED)
         _enter(run, from_order=0, actor=actor)
-    audit.record(subject=run.subject, actor=actor, action="chain.migrated",
+    audit.record(subject=spec_for(run.slot.code).timeline_subject(run.subject), actor=actor, action="chain.migrated",
                  changes={"from": old_number, "to": version.number})
     return run

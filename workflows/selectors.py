@@ -21,6 +21,8 @@ def chain_panel(user, run: StageRun | None) -> dict | None:
         stage_tasks = [t for t in tasks if t.stage_id == stage.pk]
         if running and stage.order == run.current_order:
             state = "current"
+        elif not stage_tasks and (not running or (run.current_order or 0) > stage.order):
+            state = "skipped"
         elif stage_tasks and all(t.status != StageTask.Status.WAITING for t in stage_tasks) and (
             not running or run.current_order is None or stage.order < run.current_order
         ):

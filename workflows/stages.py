@@ -77,7 +77,7 @@ def _record(run: StageRun, *, actor, action: str, task: StageTask | None = None,
     """Chain events go on the case's own timeline."""
     stage = task.stage.name if task is not None else ""
     audit.record(
-        subject=run.subject, actor=actor, action=action, comment=comment,
+        subject=spec_for(run.slot.code).timeline_subject(run.subject), actor=actor, action=action, comment=comment,
         on_behalf_of=principal if principal is not None and principal != actor else None,
         from_state=stage, changes=changes,
     )
@@ -436,7 +436,7 @@ def withdraw(*, actor, run: StageRun, comment: str = "") -> StageRun:
 def cc(*, actor, run: StageRun, users, comment: str = "") -> int:
     """抄送: a read grant on the case and a notification; no task."""
     run = _locked_run(run.pk)
-    subject = run.subject
+    subject = spec_for(run.slot.code).timeline_subject(run.subject)  # the case people open, not an inner record
     count = 0
     for user in users:
         access.grant(user=user, subject=subject, kind=AccessGrant.Kind.CC, granted_by=actor, reason=comment[:200])
