@@ -1,9 +1,9 @@
 """Reminder levels and who hears what (DOMAIN §2.7): 蓝 before the due date, 黄 overdue, 红 seriously overdue.
 
-Everything here is a pure function of a due item, its policy and the time, except :func:`urge` and
-:func:`send_digest`, which notify. The sweep (``workflows.sweeps``) decides when to call these.
-Steps fall at the start of a working day (Beijing time), counted on the calendar, so nothing is sent for a day
-that is not a working day except the escalation of an item already overdue at its due time.
+The schedule is a pure function of a due item's due date, its policy and the working-day calendar; the sweep
+(``workflows.sweeps``) decides when to act on it. Steps fall at the start of a working day (Beijing time), except
+an escalation set to begin as soon as the item is overdue (0 days), which falls at the due time itself.
+Also here: 催办 (:func:`urge`), the daily digest (:func:`send_digest`) and the 督查室 board's counts.
 """
 
 from collections import defaultdict
@@ -123,8 +123,8 @@ def next_at(steps: list[Step], now: datetime) -> datetime | None:
 def steps_due(*, steps: list[Step], done: set, now: datetime, anchor_at: datetime) -> list[Step]:
     """The steps to do now, action first, then escalations, then at most one reminder.
 
-    Only the latest reminder whose time has come is sent, and none once the item is overdue: a reminder that
-    arrives late says less than the one that replaces it. Reminders timed before the period began (a task opened
+    Only the latest reminder whose time has come is sent, and none once 黄 has begun: a reminder that arrives
+    late says less than the message that replaces it. Reminders timed before the period began (a task opened
     the day before it is due) are not sent either; the holder was just told of the task.
     """
     past = [step for step in steps if step.at <= now]

@@ -1,6 +1,8 @@
 """Reads for the chain panel and the inbox, with their relations loaded (fixed query counts)."""
 
 from django.db.models import Q
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 from django.utils import timezone
 
 from .models import StageRun, StageTask, UserPhrase
@@ -59,6 +61,16 @@ def steps_of(boxes: list[dict]) -> list[list[dict]]:
         else:
             steps.append([box])
     return steps
+
+
+def claimable(user):
+    """viewflow human tasks the user may claim by one of their permissions (the permission strings are read once)."""
+    return (
+        Task.objects.filter(flow_task_type="HUMAN", status=STATUS.NEW, owner_permission__in=user.get_all_permissions())
+        .select_related("process")
+        .prefetch_related("process__artifact")
+        .order_by("created", "pk")
+    )
 
 
 def inbox(user, *, slot: str = "", stage: str = "", overdue: bool = False):

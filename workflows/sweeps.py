@@ -94,13 +94,14 @@ def _sweep_batch(*, batch_size: int, result: SweepResult):
             item_done = {key[2:] for key in done if key[:2] == (item.pk, item.due_version)}
             try:
                 with transaction.atomic():
-                    action, item_records = _sweep_item(item, now=now, done=item_done, result=result)
+                    action, item_records = _sweep_item(item, now=now, done=item_done)
             except Exception:  # one broken subject must not hold up the batch
                 logger.exception("Due item %s could not be swept; retrying in %s", item.pk, RETRY_AFTER)
                 item.next_action_at, item.planned_version = now + RETRY_AFTER, item.due_version
                 result.errors += 1
             else:
                 records += item_records
+                result.fired.update((record.kind, record.level) for record in item_records)
                 if action is not None:
                     actions.append((item.pk, item.due_version, action))
             swept.append(item)
@@ -111,7 +112,7 @@ def _sweep_batch(*, batch_size: int, result: SweepResult):
     return len(items), actions
 
 
-def _sweep_item(item: DueItem, *, now, done: set, result: SweepResult):
+def _sweep_item(item: DueItem, *, now, done: set):
     """Fire the item's due steps and set its next look; return its automatic action if due, and the records."""
     policy = reminders.policy_for(item)
     steps = reminders.schedule(due_at=item.due_at, policy=policy)
@@ -139,7 +140,6 @@ def _sweep_item(item: DueItem, *, now, done: set, result: SweepResult):
         records.append(DueAction(due_item=item, due_version=item.due_version, kind=step.kind, level=step.level,
                                  offset_days=step.offset_days, scheduled_at=step.at, done_at=now,
                                  recipients=len(recipients)))
-        result.fired[(step.kind, step.level)] += 1
     if resolution is not None:
         item.unit = resolution.unit
     return None, records

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from . import access, stages
 from .errors import PermissionDeniedError, ServiceError
 from .models import FlowSlot, StageRun, StageTask
-from .selectors import inbox
+from .selectors import claimable, inbox
 
 AUTHENTICATED, OBJECT = access.AUTHENTICATED, access.OBJECT
 
@@ -114,6 +114,15 @@ def run_cc(request, pk):
         return _back(request, run)
     return _run(request, lambda: stages.cc(actor=request.user, run=run, users=users,
                                            comment=request.POST.get("comment", "")), run, _("已抄送。"))
+
+
+@access.rule(AUTHENTICATED)
+@login_required
+def queue_view(request):
+    """待认领: the flow steps the user's roles may take (e.g. 交办), oldest first, a fixed number of queries."""
+    page = Paginator(claimable(request.user), 50).get_page(request.GET.get("page"))
+    rows = [(task, task.flow_task.reverse("index", args=[task.process_id, task.pk])) for task in page]
+    return render(request, "workflows/queue.html", {"page": page, "rows": rows})
 
 
 @access.rule(AUTHENTICATED)

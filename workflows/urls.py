@@ -6,6 +6,7 @@ app_name = "workflows"
 urlpatterns = [
     path("", views.home, name="home"),
     path("inbox/", task_views.inbox_view, name="inbox"),
+    path("queue/", task_views.queue_view, name="queue"),
     path("me/", me_views.my_settings, name="my_settings"),
     path("me/delegations/<int:pk>/end/", me_views.delegation_end, name="delegation_end"),
     path("me/phrases/<int:pk>/remove/", me_views.phrase_remove, name="phrase_remove"),

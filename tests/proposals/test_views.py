@@ -209,3 +209,22 @@ def test_printable_proposal_form_and_assignment_notice(client, world):
     client.force_login(world.unit1)
     notice = client.get(reverse("proposals:assignment_notice", args=[proposal.assignments.get().pk])).content.decode()
     assert "提案交办通知" in notice and "不得自行转办" in notice
+
+
+def test_office_sees_proposals_waiting_for_assignment_in_its_queue_at_a_fixed_cost(client, world):
+    client.force_login(world.office)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(reverse("workflows:queue")).content.decode()
+        return len(ctx.captured_queries), page
+
+    first = accepted(world, title="关于第一件的建议")
+    small, page = count()
+    assert first.title in page and "交办" in page
+    for i in range(5):
+        accepted(world, title=f"关于第{i}件的建议")
+    large, page = count()
+    assert large == small and "关于第4件的建议" in page
+    client.force_login(world.unit1)
+    assert first.title not in client.get(reverse("workflows:queue")).content.decode()
