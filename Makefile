@@ -27,6 +27,7 @@ messages: venv
 run: export DEBUG := 1
 run: export HOST := $(HOST)
 run: export PORT := $(PORT)
+run: export TONGXIN_BASE_URL ?= http://$(HOST):$(PORT)
 run: venv messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo

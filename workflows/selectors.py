@@ -1,9 +1,9 @@
 """Reads for the chain panel and the inbox, with their relations loaded (fixed query counts)."""
 
 from django.db.models import Q
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
-from django.utils import timezone
 
 from .models import StageRun, StageTask, UserPhrase
 from .stages import LIVE, open_task_for, principals_of
@@ -76,8 +76,11 @@ def claimable(user):
 def inbox(user, *, slot: str = "", stage: str = "", overdue: bool = False):
     """Open stage tasks of the user and of those who delegated to them today, soonest deadline first."""
     tasks = (
-        StageTask.objects.filter(status=StageTask.Status.OPEN)
-        .filter(Q(assignee=user) | Q(assignee__in=principals_of(user)))
+        # Resolve the principals first: an OR with a subquery keeps PostgreSQL off the partial inbox index.
+        StageTask.objects.filter(
+            status=StageTask.Status.OPEN,
+            assignee_id__in=[user.pk, *principals_of(user).values_list("principal_id", flat=True)],
+        )
         .select_related("run", "run__slot", "run__started_by", "stage", "assignee")
         .order_by("due_at", "pk")
     )
