@@ -4,14 +4,15 @@ With nothing set it runs the embedded default (SQLite, a file-system Celery brok
 production is switched on by variables, never by a second settings file.
 """
 
+import hashlib
 import os
 import secrets
-import hashlib
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TONGXIN_VAR_DIR", BASE_DIR / "var"))
@@ -204,13 +205,22 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
-# --- Reminders, escalation and delivery channels (workflows.reminders, workflows.sweeps, notifications) -------
+# Reminders, escalation and delivery channels (workflows.reminders, workflows.sweeps, notifications).
 # A broker that hangs (not refusing connections) must not hang the web: short socket timeouts on publish.
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "socket_timeout": 5,
+    CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "socket_timeout": 3,
                                        "socket_connect_timeout": 2}
 # Workers wait out a broker outage of any length instead of exiting after 100 reconnection attempts.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Periodic work (sweeps, timers, relay, digest) has its own queue, which every worker also consumes: a sweep never
+# waits behind a backlog of sends.
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("periodic")]
+CELERY_TASK_ROUTES = {"workflows.tasks.*": {"queue": "periodic"},
+                      "notifications.tasks.relay_outbox": {"queue": "periodic"}}
+if CELERY_BROKER_URL == "filesystem://":
+    # The file-system broker sleeps this long whenever a worker is busy; its default (1 s) sends two messages a
+    # second, which would leave the demo's reminders behind its seed notifications for minutes.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "polling_interval": 0.1}
 # Defaults of the escalation levels (DOMAIN §2.7); stages and subject types may set their own.
 TONGXIN_REMINDER_OFFSETS = [int(n) for n in env_list("TONGXIN_REMINDER_OFFSETS")] or [2, 0]
 TONGXIN_YELLOW_AFTER_DAYS = int(os.environ.get("TONGXIN_YELLOW_AFTER_DAYS", 1))
@@ -226,7 +236,6 @@ TONGXIN_SWEEP_BUDGET = float(os.environ.get("TONGXIN_SWEEP_BUDGET", 50))
 TONGXIN_SMS_BACKEND = os.environ.get("TONGXIN_SMS_BACKEND", "notifications.sms.LoggingBackend")
 # Seconds to wait for a WeCom or DingTalk robot; a slow robot must not hold a delivery row lock for long.
 TONGXIN_WEBHOOK_TIMEOUT = float(os.environ.get("TONGXIN_WEBHOOK_TIMEOUT", 10))
-# --- end of reminders block ---------------------------------------------------------------------------------
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

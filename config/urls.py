@@ -6,6 +6,7 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 from viewflow.workflow.flow import FlowViewset, WorkflowAppViewset
 
+from nomination.flows import NominationFlow, RepresentativeFlow
 from proposals.flows import ProposalFlow
 from workflows import access
 
@@ -16,7 +17,11 @@ admin.site.index_title = _("系统管理")
 site = Site(
     title="同心",
     viewsets=[
-        WorkflowAppViewset(title=_("流程办理"), flow_viewsets=[FlowViewset(ProposalFlow, icon="description")]),
+        WorkflowAppViewset(title=_("流程办理"), flow_viewsets=[
+            FlowViewset(ProposalFlow, icon="description"),
+            FlowViewset(NominationFlow, icon="how_to_reg"),
+            FlowViewset(RepresentativeFlow, icon="groups"),
+        ]),
     ],
 )
 

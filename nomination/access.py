@@ -5,14 +5,22 @@
   recommended, with their pool state, never vetting material (assessments, opinions, the timeline).
 - The discipline organ and the CPPCC side see nothing of the pool.
 
+Nomination cases (DOMAIN §7.1–7.2): both departments see every case. The discipline organ and a party
+organisation see only their own opinion requests (the stage tasks of the vetting chain assigned to them or to
+whoever delegated to them): the request letter, the candidate's name, unit and post, and what they answered,
+never the vetting material, the other opinions or the timeline.
+
 Lists use :func:`visible_people`, which expresses the same rules as a query, so a list can never show what the
 person's page would refuse.
 """
 
-from workflows.models import UnitMembership
+from django.db.models import Q
+
+from workflows.models import StageTask, UnitMembership
+from workflows.stages import principals_of
 
 from . import roles
-from .models import RECOMMENDABLE_STATES, Person, PoolState, StaffingTarget
+from .models import RECOMMENDABLE_STATES, NominationCase, Person, PoolState, RepresentativeBatch, StaffingTarget
 
 
 def is_department_staff(user) -> bool:
@@ -100,3 +108,90 @@ def can_manage_staffing(user) -> bool:
 def can_confirm_staffing(user, target: StaffingTarget) -> bool:
     department = joint_department(user)
     return department is not None and not confirmed_by(target, department)
+
+
+# --- nomination cases ---------------------------------------------------------------------------------------------
+
+
+def can_view_cases(user) -> bool:
+    return user.is_authenticated and user.has_perm("nomination.view_nomination_cases")
+
+
+def can_manage_cases(user) -> bool:
+    return user.is_authenticated and user.has_perm("nomination.manage_nomination_cases")
+
+
+def visible_cases(user):
+    return NominationCase.objects.all() if can_view_cases(user) else NominationCase.objects.none()
+
+
+def can_view_case(user, case: NominationCase) -> bool:
+    return can_view_cases(user)
+
+
+def is_team_member(user, case: NominationCase, department: str | None = None) -> bool:
+    seats = case.vetting_team.filter(user_id=user.pk)
+    if department:
+        seats = seats.filter(department=department)
+    return user.is_authenticated and seats.exists()
+
+
+def case_managers():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(is_active=True, groups__name=roles.ORG_CADRE).distinct()
+
+
+def request_tasks(user, slot_codes=None):
+    """The opinion requests of the user (their own tasks and their principals' today), newest first."""
+    from .chains import REP_VETTING, VETTING
+
+    if not user.is_authenticated:
+        return StageTask.objects.none()
+    return (
+        StageTask.objects.filter(run__slot__code__in=slot_codes or (VETTING, REP_VETTING))
+        .filter(Q(assignee=user) | Q(assignee__in=principals_of(user)))
+        .select_related("run", "stage", "assignee", "acted_by")
+        .order_by("-pk")
+    )
+
+
+def case_requests(user, case: NominationCase):
+    from .chains import VETTING
+
+    return request_tasks(user, (VETTING,)).filter(run__subject_id=str(case.pk))
+
+
+def can_view_request(user, case: NominationCase) -> bool:
+    """The request letter and the minimum identity data: the departments, and whoever was asked for an opinion."""
+    return can_view_cases(user) or case_requests(user, case).exists()
+
+
+# --- representative recommendation ------------------------------------------------------------------------------
+
+
+def can_view_representatives(user) -> bool:
+    return user.is_authenticated and user.has_perm("nomination.view_representatives")
+
+
+def can_manage_representatives(user) -> bool:
+    return user.is_authenticated and user.has_perm("nomination.manage_representatives")
+
+
+def batch_requests(user, batch: RepresentativeBatch):
+    from .chains import REP_VETTING
+
+    return request_tasks(user, (REP_VETTING,)).filter(run__subject_id=str(batch.pk))
+
+
+def can_view_batch(user, batch: RepresentativeBatch) -> str | None:
+    """'full' for the departments; 'own' for a recommending organisation that nominated someone in it (its own
+    nominees only); 'request' for the discipline organ or the 政协党组 asked for an opinion; else None."""
+    if can_view_representatives(user):
+        return "full"
+    if can_recommend_people(user) and (batch.status == "nomination"
+                                       or batch.nominees.filter(nominating_unit__in=own_unit_ids(user)).exists()):
+        return "own"
+    if batch_requests(user, batch).exists():
+        return "request"
+    return None

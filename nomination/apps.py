@@ -8,6 +8,7 @@ class NominationConfig(AppConfig):
     verbose_name = _("党外干部推荐")
 
     def ready(self):
-        from . import errors, events, roles  # noqa: F401  (errors and events register messages and labels)
+        # errors, events and chains register messages, labels and the nomination chains
+        from . import chains, errors, events, roles  # noqa: F401
 
         post_migrate.connect(roles.ensure_roles, sender=self)

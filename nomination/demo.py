@@ -1,5 +1,6 @@
 """Demo cadre data: about 200 people in every pool state, county and prefecture rosters (shares near the §5.1
-targets, a previous county CPPCC term as history), a staffing sheet, and the cadre-side accounts.
+targets, a previous county CPPCC term as history), a staffing sheet, the cadre-side accounts, and nomination cases
+in every state of §4.3 (one at each UFWD gate, one whose party-opinion stage was skipped by rule).
 
 Everything goes through the services, so every record has its timeline. A fixed seed keeps the numbers stable.
 """
@@ -7,21 +8,28 @@ Everything goes through the services, so every record has its timeline. A fixed 
 import datetime
 import random
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
+from viewflow.workflow.timers import fire_due_timers
 
 from notifications.services import mark_read
+from workflows import stages
 from workflows.demo import demo_user, seeder, unit
 from workflows.models import Unit, UnitMembership
 
-from . import identity, roles, services
+from . import chains, identity, process, representatives, roles, services
 from .models import (
     CPPCC_BODIES,
+    DEMOCRATIC_PARTIES,
     Affiliation,
     Assessment,
+    CaseStatus,
     Education,
+    NominationCase,
     Person,
     PoolReview,
     PoolState,
+    PostKind,
     PostLevel,
     RemovalReason,
     RosterBody,
@@ -274,3 +282,262 @@ def seed_nomination(stdout):
     counts = {state.label: Person.objects.filter(pool_state=state).count() for state in PoolState}
     stdout.write("  nomination: %d people (%s), rosters, staffing sheet" % (
         Person.objects.count(), "，".join(f"{label} {n}" for label, n in counts.items())))
+
+
+# --- nomination cases in every state (DOMAIN §4.3) ------------------------------------------------------------------
+
+
+class CaseWalker:
+    """Walks one demo case step by step through the services and chains, as the users would."""
+
+    def __init__(self, users, party_unit):
+        self.u, self.party_unit = users, party_unit
+
+    def _task(self, user, case, slot, key=None):
+        run = stages.running_chain(case, slot)
+        tasks = run.tasks.filter(status="open", assignee=user) if run else None
+        if tasks is not None and key:
+            tasks = tasks.filter(stage__key=key)
+        return tasks.first() if tasks is not None else None
+
+    def _approve(self, user, case, slot, key=None, comment="同意"):
+        task = self._task(user, case, slot, key)
+        if task is not None:
+            stages.approve(actor=user, task=task, comment=comment)
+
+    def _reload(self, case):
+        return NominationCase.objects.get(pk=case.pk)
+
+    def run(self, case, steps, *, today, nominee):
+        u = self.u
+        for step in steps:
+            case = self._reload(case)
+            match step:
+                case "submit":
+                    process.motion_submit(actor=u["org1"], case=case)
+                case "draft_motion" | "draft_decision":
+                    gate = step.removeprefix("draft_")
+                    process.ufwd_opinion_submit(actor=u["uf1"], case=case, gate=gate, stance="suggest",
+                                                text="同意。建议注重其在基层一线的历练，加强党外干部培养。")
+                case "sign_motion" | "sign_decision":
+                    opinion = case.ufwd_opinions.get(gate=step.removeprefix("sign_"))
+                    process.ufwd_opinion_submit(actor=u["uflead1"], case=case, gate=opinion.gate,
+                                                stance=opinion.stance, text=opinion.text, comment="同意签发")
+                case "approve_motion":
+                    process.motion_approve(actor=u["org1"], case=case, approved_on=today, meeting="部务会")
+                case "recommend":
+                    votes = {p.pk: 40 if p.pk == nominee.pk else 23 for p in case.candidates.all()}
+                    categories = ("leadership", "middle_cadres", "staff")
+                    if case.is_body_leadership:
+                        categories += ("party_heads", "acfic_heads", "non_party")
+                    process.recommendation_record(actor=u["org1"], case=case, data=process.RecommendationData(
+                        form="meeting", held_on=today, categories=categories, participants=46, votes=votes,
+                        talk_summary="会议推荐后个别谈话 15 人。"))
+                case "fix":
+                    process.candidate_fix(actor=u["org1"], case=case, nominee=nominee,
+                                          party_org_unit=self.party_unit if nominee.party in DEMOCRATIC_PARTIES
+                                          else None, comment="部务会研究，会同统战部确定。")
+                case "vet":
+                    process.vetting_start(actor=u["org1"], case=case, members=[u["org1"], u["uf1"]], leader=u["org1"])
+                case "opinions":
+                    self._approve(u["jiwei1"], case, chains.VETTING, chains.INTEGRITY, "未发现影响使用的问题线索")
+                    self._approve(u["org1"], case, chains.VETTING, "integrity-conclusion",
+                                  "所在单位党委书记、纪委书记已签字，结论：廉洁自律情况良好")
+                    self._approve(u["org1"], case, chains.VETTING, "file-checks",
+                                  "档案审核无问题；个人有关事项报告查核一致；无具体可查的信访举报")
+                    self._approve(u["party1"], case, chains.VETTING, chains.PARTY_OPINION, "同意推荐")
+                case "report":
+                    process.vetting_report_submit(actor=u["org1"], case=case,
+                                                  report="民主测评优秀率 88%，个别谈话 15 人，反映良好。")
+                    process.vetting_uf_opinion_submit(actor=u["uf1"], case=case,
+                                                      opinion="该同志政治立场坚定，参政议政能力强，同意作为拟任人选。")
+                case "package":
+                    process.package_submit(actor=u["org1"], case=case, summary="干部任免审批表、考察材料、统战部意见、廉政意见。")
+                    self._approve(u["uflead1"], case, chains.SIGNOFF, "uf-deputy")
+                case "cosign_org":
+                    self._approve(u["orglead1"], case, chains.SIGNOFF, chains.ORG_COSIGN, "同意提交常委会")
+                case "cosign_uf":
+                    self._approve(u["uflead1"], case, chains.SIGNOFF, chains.UF_COSIGN, "同意提交常委会")
+                case "approved" | "rejected" | "deferred":
+                    process.decision_record(actor=u["org1"], case=case, decision=step,
+                                            meeting_date=today - datetime.timedelta(days=30),
+                                            minutes_ref=f"县委常委会〔{today.year}〕{case.pk + 10}次")
+                case "notice_past" | "notice_now":
+                    start = today - datetime.timedelta(days=25) if step == "notice_past" else today
+                    process.notice_publish(actor=u["org1"], case=case, starts_on=start,
+                                           ends_on=process.notice_minimum_end(start), channel="同心县人民政府网站",
+                                           contact="县委组织部干部监督室 0953-8012345")
+                case "objection":
+                    process.objection_record(actor=u["org1"], case=case, received_on=case.notice_starts_on,
+                                             source="来电", summary="反映其在原单位工作作风问题。")
+                case "verify":
+                    for objection in case.objections.filter(verified_at__isnull=True):
+                        process.objection_verify(actor=u["org1"], objection=objection,
+                                                 finding="经核查，反映问题不属实。", affects_appointment=False)
+                case "fire":
+                    fire_due_timers()
+                case "conclude":
+                    process.notice_conclude(actor=u["org1"], case=case, proceed=True)
+                case "legal":
+                    process.legal_record(actor=u["org1"], case=case, passed=True, held_on=today,
+                                         note="县人大常委会会议表决通过")
+                case "appoint" | "appoint_past":
+                    notice_on = today if step == "appoint" else today - datetime.timedelta(days=380)
+                    process.appointment_record(actor=u["org1"], case=case,
+                                               reference=f"同组任〔{notice_on.year}〕{case.pk + 20}号",
+                                               notice_on=notice_on, talk_on=notice_on, starts_on=notice_on)
+                case "assess_confirm" | "assess_remove":
+                    process.probation_assess(actor=u["org1"], case=case, result=step.removeprefix("assess_"),
+                                             summary="试用期满，经两部共同考核。")
+                case "probation_signed":
+                    self._approve(u["orglead1"], case, chains.PROBATION)
+                    self._approve(u["uflead1"], case, chains.PROBATION)
+                case "upward":
+                    process.upward_recommend(actor=u["org1"], case=case, sent_on=today,
+                                             reference=f"同组呈〔{today.year}〕{case.pk}号")
+                case "upward_outcome":
+                    process.upward_outcome(actor=u["org1"], case=case, outcome="州委常委会研究同意任命")
+                case "withdraw":
+                    process.case_withdraw(actor=u["org1"], case=case, reason="本人因家庭原因申请不再参加此次选拔。")
+        return self._reload(case)
+
+
+GATE1 = ["submit"]
+MOTION = GATE1 + ["draft_motion", "sign_motion", "approve_motion"]
+TO_VETTING = MOTION + ["recommend", "fix", "vet"]
+VETTED = TO_VETTING + ["opinions", "report"]
+SIGNED = VETTED + ["draft_decision", "sign_decision", "package", "cosign_org", "cosign_uf"]
+NOTICE_DONE = SIGNED + ["approved", "notice_past", "fire"]
+# (unit, post, level, kind, managed by, nominee's party, steps): one case in every state of §4.3.
+DEMO_CASES = [
+    ("县统计局", "副局长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.MINMENG, []),
+    ("县审计局", "副局长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.MINMENG, GATE1),
+    ("县民族宗教事务局", "副局长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.NON_PARTY,
+     GATE1 + ["draft_motion"]),
+    ("县科学技术局", "副局长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.MINMENG, MOTION),
+    ("县文化旅游广电局", "副局长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.MINMENG,
+     MOTION + ["recommend"]),
+    ("县市场监督管理局", "副局长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.MINMENG,
+     MOTION + ["recommend", "fix"]),
+    ("县卫生健康局", "副局长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.MINMENG, TO_VETTING),
+    ("县农业农村局", "副局长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.NON_PARTY,
+     TO_VETTING),
+    ("县自然资源局", "副局长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.MINMENG, VETTED),
+    ("县住房和城乡建设局", "副局长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.MINMENG,
+     VETTED + ["draft_decision", "sign_decision", "package"]),
+    ("县人民医院", "副院长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.MINMENG, SIGNED),
+    ("县教育局", "副局长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.MINMENG,
+     SIGNED + ["approved"]),
+    ("县中医医院", "副院长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.NON_PARTY,
+     SIGNED + ["rejected"]),
+    ("县职业技术学校", "副校长", PostLevel.DEPUTY_SECTION, PostKind.INTERNAL_HEAD, "county", Affiliation.MINMENG,
+     SIGNED + ["deferred"]),
+    ("县第一中学", "副校长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.MINMENG,
+     SIGNED + ["approved", "notice_now"]),
+    ("县人民法院", "副院长", PostLevel.SECTION, PostKind.NPC_APPOINTED, "county", Affiliation.MINMENG,
+     SIGNED + ["approved", "notice_now", "objection"]),
+    ("县人民检察院", "副检察长", PostLevel.SECTION, PostKind.NPC_APPOINTED, "county", Affiliation.NON_PARTY,
+     NOTICE_DONE + ["conclude"]),
+    ("县发展和改革局", "副局长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.MINMENG,
+     NOTICE_DONE + ["conclude"]),
+    ("县人民政府", "副县长", PostLevel.DEPUTY_DIVISION, PostKind.ELECTED, "county", Affiliation.MINMENG,
+     NOTICE_DONE + ["conclude", "legal", "appoint"]),
+    ("县财政局", "副局长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.NON_PARTY,
+     NOTICE_DONE + ["conclude", "appoint"]),
+    ("县交通运输局", "副局长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.MINMENG,
+     NOTICE_DONE + ["conclude", "appoint_past", "fire"]),
+    ("县水务局", "副局长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.MINMENG,
+     NOTICE_DONE + ["conclude", "appoint_past", "fire", "assess_confirm", "probation_signed"]),
+    ("县林业和草原局", "副局长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.NON_PARTY,
+     NOTICE_DONE + ["conclude", "appoint_past", "fire", "assess_remove", "probation_signed"]),
+    ("县人大常委会", "副主任", PostLevel.DEPUTY_DIVISION, PostKind.ELECTED, "prefecture", Affiliation.MINMENG,
+     SIGNED + ["approved", "upward"]),
+    ("县政协", "副主席", PostLevel.DEPUTY_DIVISION, PostKind.ELECTED, "prefecture", Affiliation.NON_PARTY,
+     SIGNED + ["approved", "upward", "upward_outcome"]),
+    ("县应急管理局", "副局长", PostLevel.DEPUTY_SECTION, PostKind.DEPT_DEPUTY, "county", Affiliation.MINMENG,
+     TO_VETTING + ["withdraw"]),
+]
+
+
+def seed_cases(rng, users, party_unit):
+    today = timezone.localdate()
+    pool = list(Person.objects.filter(pool_state=PoolState.IN_POOL).order_by("pk"))
+    party_members = [p for p in pool if p.party == Affiliation.MINMENG]
+    others = [p for p in pool if p.party in (Affiliation.NON_PARTY, Affiliation.MASSES)]
+    walker = CaseWalker(users, party_unit)
+    for index, (post_unit, title, level, kind, managed_by, party, steps) in enumerate(DEMO_CASES):
+        nominees = party_members if party == Affiliation.MINMENG else others
+        nominee = nominees[index % len(nominees)]
+        second = rng.choice([p for p in pool if p.pk != nominee.pk])
+        # The nominee takes a post when appointed: later cases pick among those still in the pool.
+        case = process.case_create(actor=users["org1"], data=process.CaseData(
+            post_unit=post_unit, post_title=title, post_level=level, post_kind=kind, managed_by=managed_by,
+            is_body_leadership=kind == PostKind.ELECTED,
+            legal_body=("npc" if title == "副县长" else "npc_standing" if kind == PostKind.NPC_APPOINTED
+                        else "cppcc" if title == "副主席" else "npc_standing" if kind == PostKind.ELECTED else ""),
+            motion_text=f"{post_unit}{title}缺额一名。经组织部、统战部共同分析研判，拟从党外后备干部中选拔，"
+                        "任职条件：政治立场坚定，大学本科以上学历，熟悉相关业务，具有5年以上工作经历。",
+            candidate_ids=(nominee.pk, second.pk)))
+        walker.run(case, steps, today=today, nominee=nominee)
+        pool = [p for p in Person.objects.filter(pool_state=PoolState.IN_POOL).order_by("pk")]
+        party_members = [p for p in pool if p.party == Affiliation.MINMENG] or party_members
+        others = [p for p in pool if p.party in (Affiliation.NON_PARTY, Affiliation.MASSES)] or others
+    counts = {label: NominationCase.objects.filter(status=value).count() for value, label in CaseStatus.choices}
+    return "，".join(f"{label} {n}" for label, n in counts.items() if n)
+
+
+def seed_representatives(users, party_unit):
+    """A county CPPCC round announced, and a county NPC round waiting for the 廉政意见."""
+    today = timezone.localdate()
+    u = users
+    pool = list(Person.objects.filter(pool_state=PoolState.IN_POOL).order_by("-pk"))
+    party_people = [p for p in pool if p.recommending_unit_id == party_unit.pk and p.party in DEMOCRATIC_PARTIES]
+    non_party = [p for p in pool if p.party == Affiliation.NON_PARTY]
+    rounds = [(RosterBody.COUNTY_CPPCC, "政协同心县第十一届委员会", True), (RosterBody.COUNTY_NPC, "同心县第十九届人民代表大会", False)]
+    for index, (body, term_name, finish) in enumerate(rounds):
+        batch = representatives.batch_create(
+            actor=u["uf1"], body=body, term_name=term_name, seats=3,
+            quota_plan="民盟 1 名，无党派人士 1 名，非公有制经济人士 1 名；女性不少于 1 名。",
+            election_date=None if body in CPPCC_BODIES else today + datetime.timedelta(days=60))
+        if party_people:
+            representatives.nominee_add(actor=u["party1"], batch=batch, person=party_people[index], nominated_by="",
+                                        sector="民盟" if body in CPPCC_BODIES else "第3选区",
+                                        reason="参政议政能力强，在界别群众中有较高威望。")
+        for offset, person in enumerate(non_party[index * 2:index * 2 + 2]):
+            representatives.nominee_add(actor=u["uf1"], batch=batch, person=person, nominated_by="ufwd",
+                                        sector="无党派人士" if body in CPPCC_BODIES else f"第{offset + 5}选区",
+                                        reason="无党派代表人士，履职积极。", is_renomination=finish and offset == 0)
+        representatives.consultation_record(actor=u["uf1"], batch=batch, held_on=today, consulted=["parties", "acfic"],
+                                            summary="与各民主党派县委、县工商联协商，意见一致。")
+        representatives.vetting_start(actor=u["uf1"], batch=batch)
+        if not finish:
+            continue
+        for user, key in ((u["jiwei1"], chains.REP_INTEGRITY), (u["partygroup1"], chains.REP_PARTY_GROUP)):
+            run = stages.running_chain(batch, chains.REP_VETTING)
+            task = run.tasks.filter(status="open", assignee=user, stage__key=key).first() if run else None
+            if task:
+                stages.approve(actor=user, task=task, comment="同意")
+        for nominee in batch.nominees.all():
+            representatives.nominee_check(actor=u["uf1"], nominee=nominee, political=True, integrity=True, image=True)
+        representatives.opinions_record(actor=u["uf1"], batch=batch, summary="征求县人大常委会党组、县政协党组意见，无不同意见。")
+        for user in (u["uflead1"], u["orglead1"]):
+            run = stages.running_chain(batch, chains.REP_LIST)
+            stages.approve(actor=user, task=run.tasks.get(status="open", assignee=user), comment="同意")
+        batch = representatives.committee_record(actor=u["org1"], batch=batch, approved=True, held_on=today,
+                                                 minutes_ref=f"县委常委会〔{today.year}〕30次")
+        batch = representatives.cppcc_adopt(actor=u["uf1"], batch=batch, held_on=today, standing_members=30,
+                                            votes_for=27)
+        representatives.cppcc_announce(actor=u["uf1"], batch=batch, announced_on=today)
+
+
+@seeder(order=21)
+def seed_nomination_cases(stdout):
+    demo_user("partygroup1", "杨政协", groups=[roles.CPPCC_PARTY_GROUP])
+    users = {name: get_user_model().objects.get(username=name)
+             for name in ("org1", "orglead1", "uf1", "uflead1", "party1", "jiwei1", "partygroup1")}
+    party_unit = Unit.objects.get(name="民盟同心县委员会")
+    summary = seed_cases(random.Random(SEED + 1), users, party_unit)
+    seed_representatives(users, party_unit)
+    for user in users.values():
+        mark_read(user=user)
+    stdout.write("  nomination cases: " + summary)

@@ -7,6 +7,7 @@ rosters whose non-Party shares the statistics report). State changes go through 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
 
 from workflows.models import Unit
 
@@ -178,6 +179,10 @@ class Person(models.Model):
     used_on = models.DateField(_("使用日期"), null=True, blank=True)
     used_post = models.CharField(_("使用职务"), max_length=200, blank=True)
     appointment_ref = models.CharField(_("任职文号"), max_length=100, blank=True)
+    appointment_case = models.ForeignKey(
+        "NominationCase", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("任用案件"),
+    )
     removed_at = models.DateTimeField(_("出库时间"), null=True, blank=True)
     removal_reason = models.CharField(_("出库原因"), max_length=20, choices=RemovalReason.choices, blank=True)
     removal_note = models.CharField(_("出库说明"), max_length=200, blank=True)
@@ -440,3 +445,420 @@ class StaffingTarget(models.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.org_confirmed_at is not None and self.uf_confirmed_at is not None
+
+
+# --- the nomination process (党外干部选拔任用, DOMAIN §4.1–4.4) ---------------------------------------------------
+
+
+class CaseStatus(models.TextChoices):
+    """DOMAIN §4.3, plus 上会材料会签 and 待任职 as their own states so every wait has a name."""
+
+    DRAFT = "draft", _("动议拟稿")
+    UFWD_OPINION_ON_MOTION = "ufwd_motion", _("动议征求统战部意见")
+    MOTION_APPROVED = "motion_approved", _("动议确定")
+    RECOMMENDATION = "recommendation", _("民主推荐")
+    CANDIDATE_FIXED = "candidate_fixed", _("确定考察对象")
+    VETTING = "vetting", _("考察")
+    UFWD_OPINION_ON_DECISION = "ufwd_decision", _("讨论决定前征求统战部意见")
+    PACKAGE_SIGNOFF = "package_signoff", _("上会材料两部会签")
+    SUBMITTED_TO_COMMITTEE = "submitted", _("提交常委会")
+    DECIDED = "decided", _("常委会通过")
+    REJECTED = "rejected", _("常委会不通过")
+    DEFERRED = "deferred", _("常委会暂缓")
+    PUBLIC_NOTICE = "public_notice", _("任前公示")
+    NOTICE_OBJECTION = "notice_objection", _("公示反映问题核查")
+    LEGAL_PROCEDURE = "legal_procedure", _("依法任命/选举")
+    TO_APPOINT = "to_appoint", _("待任职")
+    APPOINTED = "appointed", _("任职")
+    PROBATION = "probation", _("试用期")
+    CONFIRMED = "confirmed", _("正式任职")
+    PROBATION_FAILED = "probation_failed", _("免去试任职务")
+    RECOMMENDED_UPWARD = "recommended_upward", _("已上报州委")
+    CLOSED = "closed", _("结案")
+    WITHDRAWN = "withdrawn", _("终止")
+
+
+FINAL_CASE_STATES = (CaseStatus.REJECTED, CaseStatus.APPOINTED, CaseStatus.CONFIRMED, CaseStatus.PROBATION_FAILED,
+                     CaseStatus.CLOSED, CaseStatus.WITHDRAWN)
+
+
+class PostKind(models.TextChoices):
+    """What §4.1 needs to know of a post: how it is filled, and whether a 试用期 applies."""
+
+    DEPT_DEPUTY = "dept_deputy", _("党委、人大常委会、政府、政协工作部门副职")
+    INTERNAL_HEAD = "internal_head", _("内设机构正职")
+    DISCIPLINE_JUDICIAL = "discipline_judicial", _("纪委监委、法院、检察院内设机构或副职")
+    NPC_APPOINTED = "npc_appointed", _("人大常委会任命的职务")
+    ELECTED = "elected", _("人大、政协选举产生的职务")
+    OTHER = "other", _("其他职务")
+
+
+# 2014 ch. 7 (kept in 2019): one year on probation for promotion to these non-elected posts.
+PROBATION_POST_KINDS = (PostKind.DEPT_DEPUTY, PostKind.INTERNAL_HEAD, PostKind.DISCIPLINE_JUDICIAL)
+LEGAL_POST_KINDS = (PostKind.NPC_APPOINTED, PostKind.ELECTED)
+CASE_POST_LEVELS = [(v, label) for v, label in PostLevel.choices
+                    if v in (PostLevel.DEPUTY_DIVISION, PostLevel.SECTION, PostLevel.DEPUTY_SECTION)]
+
+
+class NominationCase(models.Model):
+    """One 党外干部选拔任用 case: a post, the people considered for it, and every recorded step (A1–A13)."""
+
+    class ManagedBy(models.TextChoices):
+        COUNTY = "county", _("县委管理")
+        PREFECTURE = "prefecture", _("州委管理（县里推荐上报）")
+
+    class LegalBody(models.TextChoices):
+        NONE = "", _("不适用")
+        NPC_STANDING = "npc_standing", _("县人大常委会")
+        NPC = "npc", _("县人民代表大会")
+        CPPCC = "cppcc", _("县政协")
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("通过")
+        REJECTED = "rejected", _("不通过")
+        DEFERRED = "deferred", _("暂缓")
+
+    status = models.CharField(_("状态"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.DRAFT,
+                              db_index=True)
+    post_unit = models.CharField(_("任职单位"), max_length=100)
+    post_title = models.CharField(_("拟任职务"), max_length=100)
+    post_level = models.CharField(_("职务层次"), max_length=20, choices=CASE_POST_LEVELS)
+    post_kind = models.CharField(_("职务类型"), max_length=20, choices=PostKind.choices)
+    posts_count = models.PositiveSmallIntegerField(_("职数"), default=1)
+    managed_by = models.CharField(_("干部管理权限"), max_length=20, choices=ManagedBy.choices,
+                                  default=ManagedBy.COUNTY)
+    is_body_leadership = models.BooleanField(
+        _("人大常委会、政府、政协领导成员"), default=False,
+        help_text=_("是则民主推荐须有民主党派、工商联主要领导成员和无党派代表人士参加。"))
+    elected_post = models.BooleanField(_("须经人大、政协依法选举或任命"), default=False)
+    legal_body = models.CharField(_("依法任命/选举机关"), max_length=20, choices=LegalBody.choices, blank=True)
+    probation_required = models.BooleanField(_("实行一年试用期"), default=False)
+    motion_text = models.TextField(_("动议方案"), help_text=_("职位、任职条件、人选范围和方式。"))
+    candidates = models.ManyToManyField(Person, related_name="nomination_cases", blank=True,
+                                        verbose_name=_("参考人选"))
+    nominee = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("考察对象"))
+    party_org_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("所在党派组织"),
+        help_text=_("考察对象为民主党派成员时，征求其所在党派组织的意见。"))
+
+    motion_approved_on = models.DateField(_("动议确定日期"), null=True, blank=True)
+    motion_meeting = models.CharField(_("动议确定会议"), max_length=100, blank=True)
+    vetting_report = models.TextField(_("考察材料"), blank=True)
+    vetting_report_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                          related_name="+", verbose_name=_("考察材料填写人"))
+    uf_member_opinion = models.TextField(_("考察组统战部成员意见"), blank=True)
+    uf_member_opinion_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                             blank=True, related_name="+", verbose_name=_("统战部成员"))
+    package_summary = models.TextField(_("上会材料说明"), blank=True)
+
+    decision = models.CharField(_("常委会决定"), max_length=10, choices=Decision.choices, blank=True)
+    meeting_date = models.DateField(_("会议日期"), null=True, blank=True)
+    minutes_ref = models.CharField(_("会议纪要"), max_length=100, blank=True)
+    decision_note = models.TextField(_("决定说明"), blank=True)
+
+    notice_starts_on = models.DateField(_("公示开始日期"), null=True, blank=True)
+    notice_ends_on = models.DateField(_("公示截止日期"), null=True, blank=True)
+    notice_ends_at = models.DateTimeField(_("公示期满时间"), null=True, blank=True)
+    notice_channel = models.CharField(_("公示渠道"), max_length=100, blank=True)
+    notice_contact = models.CharField(_("受理电话及地址"), max_length=200, blank=True)
+    notice_result = models.TextField(_("公示结果"), blank=True)
+
+    legal_passed = models.BooleanField(_("依法选举/任命通过"), null=True, blank=True)
+    legal_held_on = models.DateField(_("会议日期"), null=True, blank=True)
+    legal_note = models.CharField(_("会议及结果"), max_length=200, blank=True)
+
+    appointment_ref = models.CharField(_("任职通知文号"), max_length=100, blank=True)
+    appointment_notice_on = models.DateField(_("任职通知日期"), null=True, blank=True)
+    talk_on = models.DateField(_("任职谈话日期"), null=True, blank=True)
+    post_starts_on = models.DateField(_("任职时间"), null=True, blank=True)
+    probation_ends_on = models.DateField(_("试用期满日期"), null=True, blank=True)
+    probation_ends_at = models.DateTimeField(_("试用期满时间"), null=True, blank=True)
+    probation_result = models.CharField(_("试用期考核结论"), max_length=10, blank=True, choices=[
+        ("confirm", _("正式任职")), ("remove", _("免去试任职务"))])
+    probation_summary = models.TextField(_("试用期考核情况"), blank=True)
+
+    upward_sent_on = models.DateField(_("上报日期"), null=True, blank=True)
+    upward_ref = models.CharField(_("上报文号"), max_length=100, blank=True)
+    upward_outcome = models.CharField(_("州委决定"), max_length=200, blank=True)
+
+    closed_reason = models.CharField(_("结案/终止原因"), max_length=200, blank=True)
+    process = models.OneToOneField(
+        Process, on_delete=models.PROTECT, null=True,
+        blank=True, related_name="nomination_case", editable=False,
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("动议人"))
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("党外干部选拔任用")
+        verbose_name_plural = _("党外干部选拔任用")
+        ordering = ["-created", "-pk"]
+        permissions = [
+            ("view_nomination_cases", _("查看党外干部选拔任用案件")),
+            ("manage_nomination_cases", _("办理党外干部选拔任用")),
+        ]
+
+    def __str__(self):
+        return f"{self.post_unit}{self.post_title}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_CASE_STATES
+
+
+class RecommendationRecord(models.Model):
+    """民主推荐 (A3): form, who took part by category, votes per reference candidate, the 谈话 record."""
+
+    class Form(models.TextChoices):
+        TALK = "talk", _("谈话调研推荐")
+        MEETING = "meeting", _("会议推荐")
+
+    class Category(models.TextChoices):
+        PARTY_HEADS = "party_heads", _("民主党派主要领导成员")
+        ACFIC_HEADS = "acfic_heads", _("工商联主要领导成员")
+        NON_PARTY = "non_party", _("无党派代表人士")
+        LEADERSHIP = "leadership", _("单位领导班子成员")
+        MIDDLE_CADRES = "middle_cadres", _("中层干部")
+        STAFF = "staff", _("干部职工代表")
+        RETIRED = "retired", _("老干部代表")
+
+    REQUIRED_FOR_BODY_LEADERSHIP = (Category.PARTY_HEADS, Category.ACFIC_HEADS, Category.NON_PARTY)
+
+    case = models.OneToOneField(NominationCase, on_delete=models.CASCADE, related_name="recommendation")
+    form = models.CharField(_("推荐方式"), max_length=10, choices=Form.choices)
+    held_on = models.DateField(_("推荐日期"))
+    categories = models.JSONField(_("参加人员类别"), default=list)
+    participants = models.PositiveIntegerField(_("参加人数"))
+    talk_summary = models.TextField(_("谈话情况"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("民主推荐")
+        verbose_name_plural = _("民主推荐")
+
+    def __str__(self):
+        return f"{self.case} · {self.get_form_display()}"
+
+    def category_labels(self) -> list[str]:
+        return [str(self.Category(c).label) for c in self.categories if c in self.Category.values]
+
+
+class RecommendationVote(models.Model):
+    case = models.ForeignKey(NominationCase, on_delete=models.CASCADE, related_name="votes")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("人选"))
+    votes = models.PositiveIntegerField(_("得票"))
+
+    class Meta:
+        verbose_name = _("推荐得票")
+        verbose_name_plural = _("推荐得票")
+        ordering = ["-votes", "pk"]
+        constraints = [models.UniqueConstraint(fields=["case", "person"], name="one_vote_row_per_candidate")]
+
+    def __str__(self):
+        return f"{self.person} {self.votes}"
+
+
+class VettingMember(models.Model):
+    """考察组 member (共同考察人选): the department is fixed when the member is added."""
+
+    case = models.ForeignKey(NominationCase, on_delete=models.CASCADE, related_name="vetting_team")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("组员"))
+    department = models.CharField(_("所在部门"), max_length=10, choices=[("org", _("组织部")), ("uf", _("统战部"))])
+    is_leader = models.BooleanField(_("组长"), default=False)
+
+    class Meta:
+        verbose_name = _("考察组成员")
+        verbose_name_plural = _("考察组成员")
+        ordering = ["-is_leader", "department", "pk"]
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="one_vetting_seat_per_user")]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_department_display()}"
+
+
+class UfwdOpinion(models.Model):
+    """统战部书面意见 at one of the two mandatory gates (A2 on the motion, A6 before the decision)."""
+
+    class Gate(models.TextChoices):
+        MOTION = "motion", _("动议")
+        DECISION = "decision", _("讨论决定前")
+
+    class Stance(models.TextChoices):
+        AGREE = "agree", _("同意")
+        SUGGEST = "suggest", _("同意，并提出建议")
+        ALTERNATIVE = "alternative", _("建议另行考虑人选")
+        DISAGREE = "disagree", _("不同意")
+
+    case = models.ForeignKey(NominationCase, on_delete=models.CASCADE, related_name="ufwd_opinions")
+    gate = models.CharField(_("征求意见环节"), max_length=10, choices=Gate.choices)
+    stance = models.CharField(_("意见"), max_length=12, choices=Stance.choices)
+    text = models.TextField(_("意见内容"))
+    alternatives = models.CharField(_("建议人选"), max_length=200, blank=True)
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("拟稿人"))
+    drafted_at = models.DateTimeField(_("拟稿时间"), auto_now=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("签发人"))
+    signed_at = models.DateTimeField(_("签发时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("统战部意见")
+        verbose_name_plural = _("统战部意见")
+        constraints = [models.UniqueConstraint(fields=["case", "gate"], name="one_ufwd_opinion_per_gate")]
+
+    def __str__(self):
+        return f"{self.get_gate_display()} · {self.get_stance_display()}"
+
+
+class NoticeObjection(models.Model):
+    """A report received during 任前公示 (A10), verified before the case goes on or stops."""
+
+    case = models.ForeignKey(NominationCase, on_delete=models.CASCADE, related_name="objections")
+    received_on = models.DateField(_("收到日期"))
+    source = models.CharField(_("反映方式"), max_length=50)
+    summary = models.TextField(_("反映内容"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    finding = models.TextField(_("核查结果"), blank=True)
+    affects_appointment = models.BooleanField(_("影响任用"), null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("核查人"))
+    verified_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("公示反映问题")
+        verbose_name_plural = _("公示反映问题")
+        ordering = ["received_on", "pk"]
+
+    def __str__(self):
+        return f"{self.received_on} {self.source}"
+
+
+# --- representative recommendation (党外代表人士推荐为人大代表、政协委员, DOMAIN §5.3) ---------------------------------
+
+
+class RepStatus(models.TextChoices):
+    PLAN = "plan", _("名额与结构方案")
+    NOMINATION = "nomination", _("推荐提名")
+    CONSULTATION = "consultation", _("协商")
+    VETTING = "vetting", _("审核把关")
+    LIST_COMPILED = "list_compiled", _("统战部汇总建议名单")
+    OPINIONS_SOUGHT = "opinions_sought", _("征求有关方面意见")
+    SUBMITTED = "submitted", _("组织部报县委审定")
+    APPROVED = "approved", _("县委审定通过")
+    STANDING_COMMITTEE_ADOPTED = "cppcc_adopted", _("政协常委会协商通过")
+    ANNOUNCED = "announced", _("公布")
+    CANDIDATE_NOMINATED = "npc_nominated", _("作为代表候选人推荐")
+    LIST_PUBLISHED = "npc_list", _("公布候选人名单")
+    FORMAL_LIST = "npc_formal", _("公布正式候选人名单")
+    ELECTED = "elected", _("选举结果")
+    UPWARD = "upward", _("已上报州")
+    CLOSED = "closed", _("结束")
+
+
+class RepresentativeBatch(models.Model):
+    """One recommendation round for one body (a change of term, or 增补): the quota plan and its nominees."""
+
+    body = models.CharField(_("推荐对象"), max_length=20, choices=RosterBody.choices)
+    term_name = models.CharField(_("届次"), max_length=100)
+    seats = models.PositiveSmallIntegerField(_("党外名额"))
+    quota_plan = models.TextField(_("名额与结构方案"), help_text=_("按界别、党派分配的名额和结构要求。"))
+    election_date = models.DateField(_("选举日"), null=True, blank=True,
+                                     help_text=_("人大代表：候选人名单须于选举日十五日前公布，正式候选人名单须于七日前公布。"))
+    status = models.CharField(_("状态"), max_length=20, choices=RepStatus.choices, default=RepStatus.PLAN,
+                              db_index=True)
+    consultation_on = models.DateField(_("协商日期"), null=True, blank=True)
+    consultation_with = models.JSONField(_("协商对象"), default=list)
+    consultation_summary = models.TextField(_("协商情况"), blank=True)
+    opinions_summary = models.TextField(_("征求意见情况"), blank=True)
+    committee_on = models.DateField(_("县委审定日期"), null=True, blank=True)
+    committee_ref = models.CharField(_("会议纪要"), max_length=100, blank=True)
+    adopted_on = models.DateField(_("政协常委会会议日期"), null=True, blank=True)
+    standing_members = models.PositiveSmallIntegerField(_("常务委员总数"), null=True, blank=True)
+    votes_for = models.PositiveSmallIntegerField(_("赞成票"), null=True, blank=True)
+    announced_on = models.DateField(_("公布日期"), null=True, blank=True)
+    list_published_on = models.DateField(_("候选人名单公布日期"), null=True, blank=True)
+    formal_list_on = models.DateField(_("正式候选人名单公布日期"), null=True, blank=True)
+    upward_ref = models.CharField(_("上报文号"), max_length=100, blank=True)
+    outcome = models.CharField(_("结果"), max_length=200, blank=True)
+    process = models.OneToOneField(Process, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="representative_batch", editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("代表人士推荐")
+        verbose_name_plural = _("代表人士推荐")
+        ordering = ["-created", "-pk"]
+        permissions = [
+            ("view_representatives", _("查看代表人士推荐")),
+            ("manage_representatives", _("办理代表人士推荐")),
+        ]
+
+    def __str__(self):
+        return f"{self.term_name}{self.get_body_display()}推荐"
+
+    @property
+    def is_cppcc(self) -> bool:
+        return self.body in CPPCC_BODIES
+
+    @property
+    def is_prefecture(self) -> bool:
+        return self.body in (RosterBody.PREFECTURE_NPC, RosterBody.PREFECTURE_CPPCC)
+
+
+class RepresentativeNominee(models.Model):
+    """推荐表: one person nominated by one body, with the checks of the vetting and the outcome."""
+
+    class NominatedBy(models.TextChoices):
+        PARTY = "party", _("民主党派")
+        ACFIC = "acfic", _("工商联")
+        ZHILIANHUI = "zhilianhui", _("知联会")
+        UNIT = "unit", _("所在单位")
+        UFWD = "ufwd", _("统战部")
+
+    class Outcome(models.TextChoices):
+        PENDING = "", _("—")
+        ADOPTED = "adopted", _("协商通过")
+        ELECTED = "elected", _("当选")
+        NOT_ELECTED = "not_elected", _("未当选")
+        NOT_LISTED = "not_listed", _("未列入建议名单")
+
+    batch = models.ForeignKey(RepresentativeBatch, on_delete=models.CASCADE, related_name="nominees")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="representative_nominations",
+                               verbose_name=_("人选"))
+    nominated_by = models.CharField(_("推荐方"), max_length=20, choices=NominatedBy.choices)
+    nominating_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                        verbose_name=_("推荐单位"))
+    sector = models.CharField(_("界别/选区"), max_length=50)
+    is_renomination = models.BooleanField(_("连任"), default=False)
+    reason = models.TextField(_("推荐理由"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    political_ok = models.BooleanField(_("政治关"), null=True, blank=True)
+    integrity_ok = models.BooleanField(_("廉洁关"), null=True, blank=True)
+    image_ok = models.BooleanField(_("形象关"), null=True, blank=True)
+    check_note = models.CharField(_("审核说明"), max_length=200, blank=True)
+    listed = models.BooleanField(_("列入建议名单"), default=False)
+    outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("推荐人选")
+        verbose_name_plural = _("推荐人选")
+        ordering = ["batch", "pk"]
+        constraints = [models.UniqueConstraint(fields=["batch", "person"], name="one_nomination_per_batch")]
+
+    def __str__(self):
+        return f"{self.person} · {self.get_nominated_by_display()}"
+
+    @property
+    def checked(self) -> bool:
+        return None not in (self.political_ok, self.integrity_ok, self.image_ok)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.political_ok and self.integrity_ok and self.image_ok)

@@ -2,7 +2,7 @@
 
 DOMAIN §7.1: both departments see every non-Party person record; a recommending organisation sees only its own
 submissions; the discipline organ sees nothing of the pool for now (its request letters come with the nomination
-process).
+process: they see their own opinion requests only, see ``nomination.access``).
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,7 @@ UF_CADRE = "uf_cadre"
 UF_LEADER = "uf_leader"
 PARTY_ORG = "party_org"
 DISCIPLINE = "discipline"
+CPPCC_PARTY_GROUP = "cppcc_party_group"
 
 ORG, UF = "org", "uf"
 DEPARTMENT_LABELS = {ORG: _("组织部"), UF: _("统战部")}
@@ -27,17 +28,23 @@ ROLES = {
     ORG_CADRE: (
         _("组织部干部科"),
         [*_READ, "nomination.manage_pool", "nomination.confirm_joint", "nomination.recommend_person",
-         "nomination.manage_staffing"],
+         "nomination.manage_staffing", "nomination.view_nomination_cases", "nomination.manage_nomination_cases",
+         "nomination.view_representatives"],
     ),
-    ORG_LEADER: (_("组织部领导"), [*_READ, "nomination.confirm_joint"]),
+    ORG_LEADER: (_("组织部领导"), [*_READ, "nomination.confirm_joint", "nomination.view_nomination_cases",
+                                "nomination.view_representatives", "workflows.view_due_board"]),
     UF_CADRE: (
         _("统战部干部科"),
         [*_READ, "nomination.manage_pool", "nomination.confirm_joint", "nomination.recommend_person",
-         "nomination.manage_staffing", "nomination.manage_rosters"],
+         "nomination.manage_staffing", "nomination.manage_rosters", "nomination.view_nomination_cases",
+         "nomination.view_representatives", "nomination.manage_representatives"],
     ),
-    UF_LEADER: (_("统战部领导"), [*_READ, "nomination.confirm_joint"]),
+    UF_LEADER: (_("统战部领导"), [*_READ, "nomination.confirm_joint", "nomination.view_nomination_cases",
+                               "nomination.view_representatives", "workflows.view_due_board"]),
     PARTY_ORG: (_("民主党派组织"), ["nomination.recommend_person"]),
     DISCIPLINE: (_("纪委监委"), []),
+    # 政协党组: heard on re-nominated members (DOMAIN §5.1); sees only its own opinion requests.
+    CPPCC_PARTY_GROUP: (_("政协党组"), []),
 }
 
 

@@ -521,6 +521,50 @@ def pool_use(*, actor, person: Person, unit: str, post: str, used_on: datetime.d
     return person
 
 
+@transaction.atomic
+def person_take_post(*, actor, person: Person, unit: str, post: str, started_on: datetime.date,
+                     appointment_ref: str, case, on_probation: bool = False) -> Person:
+    """A nomination case appointed the person: the record gets the new post, linked to the case.
+
+    A reserve cadre leaves the pool as 已使用; anyone else (a serving cadre considered for the post) keeps their
+    pool state and only gains the post.
+    """
+    _require(access.can_manage_pool(actor) or access.can_manage_cases(actor))
+    person = _locked(person)
+    if not (unit.strip() and post.strip() and started_on):
+        raise ServiceError("post_required", field="post")
+    changes = {"work_unit": [person.work_unit, unit.strip()], "current_post": [person.current_post, post.strip()]}
+    PostRecord.objects.filter(person=person, ended_on__isnull=True).update(ended_on=started_on)
+    person.work_unit, person.current_post = unit.strip(), post.strip()
+    note = appointment_ref.strip() + (_("（试用期一年）") if on_probation else "")
+    PostRecord.objects.create(person=person, started_on=started_on, unit=person.work_unit, post=person.current_post,
+                              note=note, recorded_by=actor)
+    fields = ["work_unit", "current_post"]
+    if person.pool_state == PoolState.IN_POOL:
+        person.used_on, person.used_post = started_on, f"{unit.strip()}{post.strip()}"
+        person.appointment_ref, person.appointment_case = appointment_ref.strip(), case
+        _set_state(person, PoolState.USED, actor=actor, action="pool.used", comment=person.appointment_ref,
+                   extra_fields=[*fields, "used_on", "used_post", "appointment_ref", "appointment_case"],
+                   changes=changes)
+    else:
+        person.save(update_fields=[*fields, "updated"])
+        audit.record(subject=person, actor=actor, action="person.appointed", comment=appointment_ref.strip(),
+                     changes=changes)
+    return person
+
+
+@transaction.atomic
+def person_leave_post(*, actor, person: Person, case, note: str) -> Person:
+    """试用期 not passed: the post of the case ends and the record says why (the former rank is restored offline)."""
+    _require(access.can_manage_pool(actor) or access.can_manage_cases(actor) or access.can_view_cases(actor))
+    person = _locked(person)
+    today = timezone.localdate()
+    PostRecord.objects.filter(person=person, ended_on__isnull=True, unit=case.post_unit, post=case.post_title).update(
+        ended_on=today, note=note)
+    audit.record(subject=person, actor=actor, action="person.post_ended", comment=note)
+    return person
+
+
 def _remove(actor, person: Person, reason: str, note: str, comment: str = ""):
     if reason not in RemovalReason.values:
         raise ServiceError("invalid_choice", field="reason", params={"field": _("出库原因"), "value": reason})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import case_views, rep_views, views
 
 app_name = "nomination"
 urlpatterns = [
@@ -27,4 +27,18 @@ urlpatterns = [
     path("staffing/<int:pk>/confirm/", views.staffing_confirm, name="staffing_confirm"),
     path("statistics/", views.statistics, name="statistics"),
     path("statistics/export/", views.statistics_export, name="statistics_export"),
+    path("cases/", case_views.case_list, name="cases"),
+    path("cases/new/", case_views.case_create, name="case_create"),
+    path("cases/<int:pk>/", case_views.case_detail, name="case"),
+    path("cases/<int:pk>/edit/", case_views.case_edit, name="case_edit"),
+    path("cases/<int:pk>/step/", case_views.case_step, name="case_step"),
+    path("cases/<int:pk>/request/", case_views.case_request, name="case_request"),
+    path("cases/<int:pk>/print/approval-form/", case_views.print_approval_form, name="print_approval_form"),
+    path("cases/<int:pk>/print/notice/", case_views.print_notice, name="print_notice"),
+    path("cases/<int:pk>/print/request-letter/", case_views.print_request_letter, name="print_request_letter"),
+    path("requests/", case_views.request_list, name="requests"),
+    path("representatives/", rep_views.rep_list, name="reps"),
+    path("representatives/<int:pk>/", rep_views.rep_detail, name="rep"),
+    path("representatives/<int:pk>/step/", rep_views.rep_step, name="rep_step"),
+    path("representatives/<int:pk>/request/", rep_views.rep_request, name="rep_request"),
 ]

@@ -21,7 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from workflows import access as engine_access
 from workflows import audit
-from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
+from workflows.errors import ServiceError, StaleStateError
+from workflows.feedback import show_error
 from workflows.models import Unit
 
 from . import access, excel, identity, masking, selectors, services, stats
@@ -63,17 +64,6 @@ def _person_or_404(request, pk) -> Person:
     if person is None or not access.can_view_person(request.user, person):
         raise engine_access.deny(request, subject=person, reason="person")
     return person
-
-
-def _fail(request, error: ServiceError, form=None):
-    """Show a refused action: on its field when the form has one, else as a page message."""
-    if isinstance(error, PermissionDeniedError):
-        raise engine_access.forbid(request, reason=error.message)
-    if form is not None:
-        field = error.field if error.field in form.fields else None
-        form.add_error(field, error.message)
-    else:
-        messages.error(request, error.message)
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
@@ -190,7 +180,7 @@ def person_import(request):
             form.add_error("file", error.message)
             errors = error.errors
         except ServiceError as error:
-            _fail(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, _("导入完成：新增 %(created)s 人，更新 %(updated)s 人，无变化 %(unchanged)s 人。") % {
                 "created": result.created, "updated": result.updated, "unchanged": result.unchanged})
@@ -213,7 +203,7 @@ def person_create(request):
         try:
             person = services.person_create(actor=request.user, data=form.to_data())
         except ServiceError as error:
-            _fail(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, _("已录入。"))
             return redirect("nomination:person", pk=person.pk)
@@ -239,7 +229,7 @@ def recommend(request):
                                                reason=form.cleaned_data["reason"],
                                                recommending_unit=form.cleaned_data["recommending_unit"])
         except ServiceError as error:
-            _fail(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, _("推荐已提交，等待组织部、统战部综合评价和会商确认。"))
             return redirect("nomination:person", pk=person.pk)
@@ -331,7 +321,7 @@ def person_edit(request, pk):
         except StaleStateError as error:
             messages.error(request, error.message)
         except ServiceError as error:
-            _fail(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, _("修改已保存。"))
             return redirect("nomination:person", pk=pk)
@@ -389,7 +379,7 @@ def person_pool(request, pk):
             messages.error(request, error.message)
             return redirect("nomination:person", pk=pk)
         except ServiceError as error:
-            _fail(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, done)
             return redirect("nomination:person", pk=pk)
@@ -421,7 +411,7 @@ def person_record(request, pk):
             else:
                 services.person_add_family_member(actor=request.user, person=person, **data)
         except ServiceError as error:
-            _fail(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, _("已添加。"))
             return redirect("nomination:person", pk=pk)
@@ -508,7 +498,7 @@ def roster_import(request):
             form.add_error("file", error.message)
             return roster_index(request, upload_form=form, upload_errors=error.errors)
         except ServiceError as error:
-            _fail(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, _("%(term)s导入完成：新增 %(created)s 人，更新 %(updated)s 人，无变化 %(unchanged)s 人。") % {
                 "term": term, "created": result.created, "updated": result.updated, "unchanged": result.unchanged})
@@ -526,7 +516,7 @@ def roster_term_open(request):
         try:
             term = services.roster_term_open(actor=request.user, **form.cleaned_data)
         except ServiceError as error:
-            _fail(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, _("已换届：%(term)s为本届，上一届名册转为历史。") % {"term": term})
             return redirect("nomination:rosters")
@@ -556,7 +546,7 @@ def staffing(request):
             try:
                 services.staffing_target_save(actor=user, **form.cleaned_data)
             except ServiceError as error:
-                _fail(request, error, form)
+                show_error(request, error, form)
             else:
                 messages.success(request, _("已保存，待组织部、统战部分别确认。"))
                 return redirect(f"{request.path}?year={form.cleaned_data['year']}")
@@ -592,7 +582,7 @@ def staffing_edit(request, pk):
         try:
             services.staffing_target_save(actor=request.user, target=target, **form.cleaned_data)
         except ServiceError as error:
-            _fail(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, _("已保存；职数有变化的，两部需重新确认。"))
             return redirect(f"{reverse('nomination:staffing')}?year={form.cleaned_data['year']}")
@@ -610,7 +600,7 @@ def staffing_confirm(request, pk):
     except StaleStateError as error:
         messages.error(request, error.message)
     except ServiceError as error:
-        _fail(request, error)
+        show_error(request, error)
     else:
         messages.success(request, _("两部均已确认。") if target.is_confirmed else _("本部门已确认，等待另一部门确认。"))
     return redirect(f"{reverse('nomination:staffing')}?year={target.year}")

@@ -150,7 +150,8 @@ def markdown(delivery: Delivery, *, limit: int) -> tuple[str, str]:
     message = delivery.message
     text = f"**{message.title}**\n\n{message.body}".strip()
     if message.link:
-        text = f"{text}\n\n[{_('查看详情')}]({absolute_link(message.link)})"
+        details = _("查看详情")
+        text = f"{text}\n\n[{details}]({absolute_link(message.link)})"
     return message.title, text[:limit]
 
 

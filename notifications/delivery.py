@@ -9,6 +9,7 @@ import logging
 import random
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -18,6 +19,8 @@ from .models import Delivery
 
 logger = logging.getLogger(__name__)
 
+# Defaults; the settings of the same names with a TONGXIN_DELIVERY_ prefix (and TONGXIN_RELAY_AFTER, in
+# seconds) override them, e.g. for the fault-injection tests, which cannot wait minutes for a backoff.
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = 2  # seconds before the first retry
 # Below the broker's 600 s visibility_timeout, or Redis would hand a waiting retry to a second worker.
@@ -26,18 +29,29 @@ RELAY_AFTER = timedelta(seconds=60)
 RELAY_BATCH = 500
 
 
+def max_attempts() -> int:
+    return getattr(settings, "TONGXIN_DELIVERY_MAX_ATTEMPTS", MAX_ATTEMPTS)
+
+
+def relay_after() -> timedelta:
+    seconds = getattr(settings, "TONGXIN_RELAY_AFTER", None)
+    return RELAY_AFTER if seconds is None else timedelta(seconds=seconds)
+
+
 class DeliveryFailed(Exception):
     """A send failed and will be tried again after ``retry_in`` seconds."""
 
-    def __init__(self, *, delivery_id: int, attempts: int, retry_in: int, error: str):
+    def __init__(self, *, delivery_id: int, attempts: int, retry_in: float, error: str):
         super().__init__(f"delivery {delivery_id} attempt {attempts} failed: {error}")
         self.retry_in = retry_in
 
 
-def retry_delay(*, attempts: int) -> int:
+def retry_delay(*, attempts: int) -> float:
     """Seconds to wait after the given number of failed attempts: exponential (×3), capped, jittered."""
-    ceiling = min(BACKOFF_MAX, BACKOFF_BASE * 3 ** (attempts - 1))
-    return random.randint(ceiling // 2, ceiling)
+    base = getattr(settings, "TONGXIN_DELIVERY_BACKOFF_BASE", BACKOFF_BASE)
+    cap = getattr(settings, "TONGXIN_DELIVERY_BACKOFF_MAX", BACKOFF_MAX)
+    ceiling = min(cap, base * 3 ** (attempts - 1))
+    return random.uniform(ceiling / 2, ceiling)
 
 
 def deliver_one(*, delivery_id: int) -> bool:
@@ -49,16 +63,15 @@ def deliver_one(*, delivery_id: int) -> bool:
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(of=("self",))
-            .select_related("notification__recipient")
+            .select_related("notification__recipient", "broadcast", "endpoint")
             .filter(pk=delivery_id)
             .first()
         )
         if delivery is None or delivery.status != Delivery.Status.PENDING:
             return False
-        recipient = delivery.notification.recipient
         try:
             channel = channels.get(delivery.channel)
-            if not recipient.is_active or not channel.available_for(recipient):
+            if not _still_wanted(delivery, channel):
                 delivery.status = Delivery.Status.SKIPPED
                 delivery.save(update_fields=["status"])
                 return False
@@ -79,11 +92,19 @@ def deliver_one(*, delivery_id: int) -> bool:
     )
 
 
-def _count_failure(delivery: Delivery, exc: Exception) -> int | None:
+def _still_wanted(delivery: Delivery, channel) -> bool:
+    """A person may have been deactivated or have switched the channel off; a robot may have been disabled."""
+    if delivery.broadcast_id:
+        return delivery.endpoint.is_active
+    recipient = delivery.notification.recipient
+    return recipient.is_active and channel.available_for(recipient)
+
+
+def _count_failure(delivery: Delivery, exc: Exception) -> float | None:
     """Record a failed attempt; return the seconds until the retry, or None once the delivery is FAILED."""
     delivery.attempts += 1
     delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-    if delivery.attempts >= MAX_ATTEMPTS:
+    if delivery.attempts >= max_attempts():
         delivery.status = Delivery.Status.FAILED
         delivery.next_attempt_at = None
         retry_in = None
@@ -92,7 +113,7 @@ def _count_failure(delivery: Delivery, exc: Exception) -> int | None:
         retry_in = retry_delay(attempts=delivery.attempts)
         delivery.next_attempt_at = timezone.now() + timedelta(seconds=retry_in)
         logger.warning(
-            "Delivery %s attempt %s failed, retrying in %s s: %s",
+            "Delivery %s attempt %s failed, retrying in %.1f s: %s",
             delivery.pk,
             delivery.attempts,
             retry_in,
@@ -109,7 +130,7 @@ def claim_stale(*, batch: int = RELAY_BATCH) -> list[int]:
     locked rows) or one minute later does not queue them again. Rows being sent are locked and skipped too.
     """
     now = timezone.now()
-    cutoff = now - RELAY_AFTER
+    cutoff = now - relay_after()
     with transaction.atomic():
         ids = list(
             Delivery.objects.select_for_update(skip_locked=True)

@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -37,10 +37,13 @@ def notify(
     for user in recipients:
         if not user.is_active:
             continue
-        notification, created = Notification.objects.get_or_create(
-            recipient=user, key=key, defaults={"title": str(title)[:200], "body": str(body), "link": link}
-        )
-        if not created:
+        try:
+            # Insert first: a new key (the usual case) costs one statement; the unique constraint refuses a repeat.
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    recipient=user, key=key, title=str(title)[:200], body=str(body), link=link
+                )
+        except IntegrityError:
             continue
         created_notifications.append(notification)
         names = channels_for(user)

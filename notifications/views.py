@@ -3,10 +3,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
+from .channels import preference_for
+from .forms import PreferenceForm
 from .models import Notification
 
 PAGE_SIZE = 30
@@ -59,3 +62,16 @@ def mark_read(request):
         ngettext("已将 %(count)d 条通知标为已读。", "已将 %(count)d 条通知标为已读。", count) % {"count": count},
     )
     return redirect("notifications:centre")
+
+
+@signed_in_only
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    """The user's own channels: e-mail on or off, SMS with a mobile number."""
+    preference = preference_for(request.user)
+    form = PreferenceForm(request.POST or None, instance=preference)
+    if request.method == "POST" and form.is_valid():
+        services.preference_save(user=request.user, **form.cleaned_data)
+        messages.success(request, _("通知设置已保存。"))
+        return redirect("notifications:preferences")
+    return render(request, "notifications/preferences.html", {"form": form})

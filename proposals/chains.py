@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from workflows import chains
+from workflows import chains, subjects
 from workflows.models import StageDefinition, UnitMembership
 
 from . import roles
@@ -63,6 +63,19 @@ def _describe_reply(reply):
     return label, reverse("proposals:detail", args=[proposal.pk])
 
 
+def _review_supervisors(proposal, task):
+    """红 on a review task: the 提案委 heads who take the decision."""
+    return subjects.memo("proposal_heads", lambda: list(
+        get_user_model().objects.filter(is_active=True, groups__name=roles.STAFF_HEAD).order_by("pk")))
+
+
+def _reply_supervisors(reply, task):
+    """红 on a reply-chain task: 督查室, as for every late handling step."""
+    from .due_subjects import supervision_office
+
+    return supervision_office()
+
+
 def _review_finished(run, outcome, actor):
     from . import services
 
@@ -90,6 +103,8 @@ chains.register(chains.SlotSpec(
     describe=_describe_proposal,
     skip_fields={"kind": _("提案类型"), "timing": _("提交时段")},
     case_values=lambda proposal: {"kind": proposal.kind, "timing": proposal.timing},
+    overdue_supervisors=_review_supervisors,
+    board="proposals",
 ))
 
 chains.register(chains.SlotSpec(
@@ -112,4 +127,6 @@ chains.register(chains.SlotSpec(
     skip_fields={"co_units": _("会办单位"), "category": _("答复分类")},
     case_values=lambda reply: {"co_units": ",".join(map(str, co_unit_ids(reply))), "category": reply.category.code},
     timeline_subject=lambda reply: reply.assignment.proposal,
+    overdue_supervisors=_reply_supervisors,
+    board="proposals",
 ))

@@ -3,10 +3,11 @@
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from workflows import stages
-from workflows.demo import demo_user, seeder, unit
+from workflows.demo import demo_user, plant_due, seeder, unit
 from workflows.models import DueItem, Unit, UnitMembership
 
 from . import chains, roles, services
@@ -168,10 +169,10 @@ def seed_proposals(stdout):
     in_handling(member3, "关于加强乡村学校师资建设的建议", "教科文卫", lead=education)
     overdue = in_handling(member4, "关于改造老旧小区供水管网的建议", "城乡建设", lead=transport)
     part = overdue.assignments.get()
-    part.reply_due_at = timezone.now() - datetime.timedelta(days=10)
-    part.save(update_fields=["reply_due_at"])
-    DueItem.objects.filter(subject_id=str(part.pk), subject_type__model="assignment", purpose="reply",
-                           state="open").update(due_at=part.reply_due_at)
+    # Through the due item, as an extension would (a new due-date version); the assignment's copy follows.
+    plant_due(DueItem.objects.get(subject_type=ContentType.objects.get_for_model(Assignment), subject_id=str(part.pk),
+                                  purpose="reply", state=DueItem.State.OPEN),
+              timezone.now() - datetime.timedelta(days=10))
     # 答复函 in the reply chain: waiting for the leader's 签发
     signing = in_handling(member1, "关于建设智慧农业示范园的建议", "三农", lead=education)
     reply = services.reply_save_draft(actor=unit1, assignment=signing.assignments.get(), content=services.ReplyContent(

@@ -32,6 +32,8 @@ STAGES = {
 # Held by the unit the proposal is assigned to; the others are held by the CPPCC office or 督查室.
 UNIT_PURPOSES = ("receipt", "co-opinion", "reply", "contact")
 UNIT_WORKERS = (UnitMembership.Role.HANDLER, UnitMembership.Role.HEAD)
+# The proposals' deadlines (their own and their chains' tasks) are on 督查室's 督办看板.
+BOARD = "proposals"
 
 
 def _with_perm(perm: str) -> list:
@@ -80,6 +82,7 @@ def resolve_proposal(item: DueItem, proposal: Proposal) -> subjects.Resolution:
         link=reverse("proposals:detail", args=[proposal.pk]),
         timeline_subject=proposal,
         action=action,
+        board=BOARD,
     )
 
 
@@ -104,6 +107,7 @@ def resolve_assignment(item: DueItem, assignment: Assignment) -> subjects.Resolu
         stage=_stage(item),
         link=reverse("proposals:assignment", args=[assignment.pk]),
         timeline_subject=proposal,
+        board=BOARD,
     )
 
 
@@ -117,6 +121,7 @@ def proposal_policy(item: DueItem) -> subjects.Policy:
     return policy
 
 
+subjects.register_board(BOARD, permission="proposals.assign_proposal")
 subjects.register("proposals.proposal", resolve=resolve_proposal, policy=proposal_policy)
 subjects.register("proposals.assignment", resolve=resolve_assignment,
                   queryset=lambda: Assignment.objects.select_related("proposal", "unit"))

@@ -244,7 +244,8 @@ class Proposal(models.Model):
         indexes = [models.Index(fields=["first_proposer", "status"], name="proposal_proposer_idx")]
 
     def __str__(self):
-        return f"{self.number or _('未编号')} {self.title}"
+        number = self.number or _("未编号")
+        return f"{number} {self.title}"
 
     @property
     def number(self) -> str:

@@ -34,7 +34,8 @@ ROLES = {
     ),
     SUPERVISION_OFFICE: (
         _("督查室"),
-        ["proposals.assign_proposal", "proposals.view_all_proposals", "proposals.view_proposalprocess"],
+        ["proposals.assign_proposal", "proposals.view_all_proposals", "proposals.view_proposalprocess",
+         "workflows.view_due_board"],
     ),
     UNIT_HANDLER: (_("承办单位经办人"), []),
     UNIT_LEADER: (_("承办单位分管领导"), []),

@@ -4,10 +4,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, F, Prefetch, When
+from django.db.models import Case, CharField, F, Prefetch, Q, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from workflows import selectors as workflow_selectors
+from workflows import urging
 from workflows.calendar import working_days_between
 from workflows.models import DueItem, StageRun, StageTask
 
@@ -127,13 +130,29 @@ def unit_assignments(user):
     )
 
 
-def open_due(subject) -> list[DueItem]:
-    return list(
-        DueItem.objects.filter(
-            subject_type=ContentType.objects.get_for_model(subject), subject_id=str(subject.pk),
-            state=DueItem.State.OPEN,
-        ).order_by("due_at")
+def _reply_ids(replies):
+    return replies.annotate(text_id=Cast("pk", CharField())).values("text_id")
+
+
+def due_panel(user, proposal: Proposal) -> dict:
+    """The open deadlines of a proposal page, its assignments' and those of its chains' open tasks (审查, 答复函签发),
+    in two queries, and whether the user may 催办 them. Needs :func:`with_relations` (assignments with units)."""
+    runs = StageRun.objects.filter(
+        Q(subject_type=ContentType.objects.get_for_model(Proposal), subject_id=str(proposal.pk))
+        | Q(subject_type=ContentType.objects.get_for_model(Reply),
+            subject_id__in=_reply_ids(Reply.objects.filter(assignment__proposal=proposal)))
     )
+    parts = [(proposal, ""), *((a, a.unit) for a in proposal.assignments.all())]
+    return {"due_items": workflow_selectors.case_due_items(parts=parts, runs=runs),
+            "can_urge": urging.may_urge_case(user, proposal)}
+
+
+def assignment_due_panel(user, assignment: Assignment) -> dict:
+    """The open deadlines of one unit's assignment (签收, 办理, 会办意见…) and of its reply's 签发 chain."""
+    runs = StageRun.objects.filter(subject_type=ContentType.objects.get_for_model(Reply),
+                                   subject_id__in=_reply_ids(Reply.objects.filter(assignment=assignment)))
+    return {"due_items": workflow_selectors.case_due_items(parts=[(assignment, assignment.unit)], runs=runs),
+            "can_urge": urging.may_urge_case(user, assignment.proposal)}
 
 
 def replies(proposal):

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from workflows import access as engine_access
 from workflows import audit, stages
 from workflows import selectors as workflow_selectors
-from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
+from workflows.errors import ServiceError, StaleStateError
+from workflows.feedback import show_error
 from workflows.models import UnitMembership
 
 from . import access, chains, selectors, services
@@ -57,17 +58,6 @@ def _assignment_or_404(request, pk) -> Assignment:
     ):
         raise engine_access.deny(request, subject=assignment, reason="assignment")
     return assignment
-
-
-def _fail(request, error: ServiceError, form=None):
-    """Show a refused action: on its field when the form has one, else as a page message."""
-    if isinstance(error, PermissionDeniedError):
-        raise engine_access.forbid(request, reason=error.message)
-    if form is not None:
-        field = error.field if error.field in form.fields else None
-        form.add_error(field, error.message)
-    else:
-        messages.error(request, error.message)
 
 
 # --- members -----------------------------------------------------------------------------------------------------
@@ -123,7 +113,7 @@ def proposal_create(request):
         try:
             proposal, submitted = _save_and_maybe_submit(request, form, on_behalf_of=member.user if member else None)
         except ServiceError as error:
-            _fail(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, _("提案已提交。") if submitted else _("草稿已保存。"))
             return redirect("proposals:detail", pk=proposal.pk)
@@ -155,7 +145,7 @@ def proposal_edit(request, pk):
         try:
             proposal, submitted = _save_and_maybe_submit(request, form, proposal=proposal)
         except ServiceError as error:
-            _fail(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, _("提案已提交。") if submitted else _("修改已保存。"))
             return redirect("proposals:detail", pk=proposal.pk)
@@ -170,7 +160,7 @@ def _act(request, pk, action, success_message):
     try:
         action(proposal)
     except ServiceError as error:
-        _fail(request, error)
+        show_error(request, error)
     else:
         messages.success(request, success_message)
     return redirect("proposals:detail", pk=pk)
@@ -216,7 +206,7 @@ def attachment_remove(request, pk, attachment_pk):
     try:
         services.attachment_remove(actor=request.user, attachment=attachment)
     except ServiceError as error:
-        _fail(request, error)
+        show_error(request, error)
     return redirect("proposals:edit", pk=pk)
 
 
@@ -274,6 +264,7 @@ def proposal_detail(request, pk, review_form=None, assign_form=None, forms=None)
         "can_key_propose": is_staff and proposal.serial is not None and not proposal.key_status
         and proposal.status not in (ProposalStatus.MERGED, ProposalStatus.CONCLUDED),
         "can_key_decide": is_staff and proposal.key_status == "proposed",
+        **selectors.due_panel(user, proposal),
     }
     if context["can_review"]:
         context["review_form"] = review_form or ReviewForm(proposal=proposal, initial={
@@ -309,7 +300,7 @@ def _post_form(request, pk, form, call, success, *, form_key):
             messages.error(request, error.message)
             return redirect("proposals:detail", pk=pk)
         except ServiceError as error:
-            _fail(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, success)
             return redirect("proposals:detail", pk=pk)
@@ -401,7 +392,7 @@ def proposal_review(request, pk):
             messages.error(request, error.message)
             return redirect("proposals:detail", pk=pk)
         except ServiceError as error:
-            _fail(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, done)
             return redirect("proposals:detail", pk=pk)
@@ -426,7 +417,7 @@ def proposal_assign(request, pk):
             messages.error(request, error.message)
             return redirect("proposals:detail", pk=pk)
         except ServiceError as error:
-            _fail(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, _("已交办，承办单位已收到通知。"))
             return redirect("proposals:detail", pk=pk)
@@ -491,7 +482,7 @@ def assignment_detail(request, pk, decision_form=None, reason_form=None, forms=N
         "can_decide": access.can_decide_adjustment(user, assignment),
         "decision_form": decision_form or AdjustmentDecisionForm(),
         "timeline": audit.timeline(assignment),
-        "due_items": selectors.open_due(assignment),
+        **selectors.assignment_due_panel(user, assignment),
         "contacts": assignment.contacts.select_related("recorded_by"),
         "co_opinions": selectors.co_opinions(assignment),
         "extensions": assignment.extensions.select_related("requested_by", "decided_by"),
@@ -522,7 +513,7 @@ def _assignment_form(request, pk, form, call, success, *, form_key):
             messages.error(request, error.message)
             return redirect("proposals:assignment", pk=pk)
         except ServiceError as error:
-            _fail(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, success)
             return redirect("proposals:assignment", pk=pk)
@@ -623,7 +614,7 @@ def _assignment_act(request, pk, action, success_message):
     try:
         action(assignment)
     except ServiceError as error:
-        _fail(request, error)
+        show_error(request, error)
     else:
         messages.success(request, success_message)
     return redirect("proposals:assignment", pk=pk)
@@ -669,7 +660,7 @@ def assignment_decide(request, pk):
             messages.error(request, error.message)
             return redirect("proposals:assignment", pk=pk)
         except ServiceError as error:
-            _fail(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, _("调整申请已处理。"))
             return redirect("proposals:assignment", pk=pk)

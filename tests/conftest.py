@@ -1,7 +1,7 @@
 import pytest
 
-# The named personas (``world``) are shared by every test package.
-pytest_plugins = ["tests.personas"]
+# The named personas (``world``) and the Beijing clock (``travel``) are shared by every test package.
+pytest_plugins = ["tests.personas", "tests.clock"]
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,8 @@ from types import SimpleNamespace
 import pytest
 
 from proposals import chains, roles, services
-from workflows import stages
 from tests.factories import MemberFactory, TermFactory, TopicFactory, UnitFactory, UnitMembershipFactory, UserFactory
+from workflows import stages
 from workflows.models import UnitMembership
 
 

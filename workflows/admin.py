@@ -7,7 +7,9 @@ from .models import (
     CalendarDay,
     CalendarYear,
     DeadlineRule,
+    DueAction,
     DueItem,
+    DueUrge,
     Unit,
     UnitMembership,
 )
@@ -131,4 +133,28 @@ class DueItemAdmin(ReadOnlyAdmin):
     list_select_related = ["subject_type"]
     date_hierarchy = "due_at"
     search_fields = ["title", "subject_id"]
+
+
+@admin.register(DueAction)
+class DueActionAdmin(ReadOnlyAdmin):
+    """What the sweep did, per due-date version: written with its notifications, never edited."""
+
+    list_display = ["due_item", "kind", "level", "offset_days", "due_version", "scheduled_at", "done_at", "recipients"]
+    list_filter = ["kind", "level"]
+    list_select_related = ["due_item"]
+    date_hierarchy = "done_at"
+    search_fields = ["due_item__title"]
+    show_full_result_count = False
+
+
+@admin.register(DueUrge)
+class DueUrgeAdmin(ReadOnlyAdmin):
+    list_display = ["due_item", "actor", "at", "recipients", "comment"]
+    list_filter = ["due_item__level"]
+    list_select_related = ["due_item", "actor"]
+    date_hierarchy = "at"
+    search_fields = ["due_item__title", "actor__username", "actor__first_name"]
+    show_full_result_count = False
+
+
 from . import admin_definitions  # noqa: E402,F401  (the chain editor registers itself)

@@ -8,7 +8,7 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("流程引擎")
 
     def ready(self):
-        from . import chains, events, signals  # noqa: F401  (events registers timeline labels)
+        from . import chains, events, signals, stage_due  # noqa: F401  (labels; stage tasks as due subjects)
 
         post_migrate.connect(signals.seed_calendar, sender=self)
         # Slots are registered by the domain apps' ready(); their default chains are created after migrate.

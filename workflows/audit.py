@@ -7,6 +7,9 @@ from .models import AuditEvent
 
 # Each app registers the labels of its actions (code -> lazy Chinese label) for timelines.
 ACTION_LABELS: dict[str, str] = {}
+# Security rows stay in the audit log (Django admin) and off the case timelines everybody on the case reads:
+# a refused attempt says nothing about the case, and who probed it is not the applicant's business.
+OFF_TIMELINE = ("access_denied",)
 
 
 def label(action: str) -> str:
@@ -48,6 +51,7 @@ def timeline(subject: models.Model):
             subject_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
             subject_id=str(subject.pk),
         )
+        .exclude(action__in=OFF_TIMELINE)
         .select_related("actor", "on_behalf_of")
         .order_by("at", "pk")
     )

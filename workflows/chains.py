@@ -29,6 +29,8 @@ class StageSpec:
     phrases: str = ""
     skip_field: str = ""
     skip_operator: str = ""
+    # The default chain's 顺序: stages sharing one run in parallel; None numbers the stages 1, 2, 3 … in order.
+    order: int | None = None
     # Fixed by regulation [R]: present in every version, never skipped or auto-approved, deadline at least this.
     required: bool = False
     min_deadline_amount: int | None = None
@@ -52,6 +54,12 @@ class SlotSpec:
     description: str = ""
     # subject -> the object whose timeline shows the chain's events (e.g. a reply's proposal)
     timeline_subject: Callable = lambda subject: subject
+    # (subject, task) -> who hears of an overdue task: 黄 the 分管领导, 红 督查室 or the department head.
+    # Default: the leaders of the holder's unit at 黄, nobody more at 红.
+    overdue_leaders: Callable | None = None
+    overdue_supervisors: Callable | None = None
+    # whose 督办看板 lists the late tasks (``subjects.register_board``)
+    board: str = ""
 
     def required_keys(self) -> dict[str, StageSpec]:
         return {stage.key: stage for stage in self.stages if stage.required}
@@ -80,10 +88,10 @@ def ensure_slots(**kwargs) -> None:
             continue
         version = DefinitionVersion.objects.create(slot=slot, number=1, status=DefinitionVersion.Status.PUBLISHED,
                                                    note=_("系统默认"))
-        for order, stage in enumerate(spec.stages, start=1):
+        for position, stage in enumerate(spec.stages, start=1):
             role, _created = Group.objects.get_or_create(name=stage.role)
             StageDefinition.objects.create(
-                version=version, order=order, key=stage.key, name=stage.name, role=role, scope=stage.scope,
+                version=version, order=stage.order or position, key=stage.key, name=stage.name, role=role, scope=stage.scope,
                 mode=stage.mode, deadline_kind=stage.deadline_kind, deadline_amount=stage.deadline_amount,
                 auto_action=stage.auto_action, allow_batch_approve=stage.allow_batch_approve, phrases=stage.phrases,
                 skip_field=stage.skip_field, skip_operator=stage.skip_operator,

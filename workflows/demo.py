@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import F
 from django.utils import timezone
 
-from . import calendar, reminders, subjects
+from . import calendar, due, reminders, subjects
 from .models import DueItem, Unit, UnitMembership
 
 DEMO_PASSWORD = "Tongxin@2026"
@@ -63,6 +62,9 @@ def seed_due_levels(stdout):
     of ``make run`` each is reminded or escalated once, in the centre, by (console) e-mail and on its timeline.
     Items with an automatic action are left alone, so planting a date never closes a window by itself, and so are
     items of subject types nobody registered (they tell no one).
+
+    Dates move only through :func:`workflows.due.move_due_item` (a new due-date version, so the sweep plans the
+    item again and no reminder of the old date repeats); the rows that show a copy of the date follow it.
     """
     today = timezone.localdate(timezone.now(), calendar.CHINA)
     last_working = today
@@ -80,11 +82,17 @@ def seed_due_levels(stdout):
             "overdue": calendar.add_working_days(last_working, -max(policy.yellow_after_days, 1)),
             "serious": calendar.add_working_days(last_working, -max(policy.red_after_days, 1)),
         }[place]
-        DueItem.objects.filter(pk=item.pk).update(
-            due_at=datetime.combine(due_day, calendar.END_OF_DAY, tzinfo=calendar.CHINA),
-            # An anchor well before: reminders timed before a period began are never sent.
-            anchor_at=reminders.day_start(calendar.add_working_days(due_day, -10)),
-            provisional=False,
-            due_version=F("due_version") + 1,
-        )
+        plant_due(item, datetime.combine(due_day, calendar.END_OF_DAY, tzinfo=calendar.CHINA))
     stdout.write("  reminders: %d open deadlines planted before due, on due, overdue and seriously overdue" % len(items))
+
+
+def plant_due(item: DueItem, due_at: datetime) -> DueItem:
+    """Give a demo item another due date, as an approved extension would, with an anchor well before it
+    (reminders timed before a period began are never sent), and keep the copies of the date in step."""
+    subject = item.subject
+    moved = due.move_due_item(subject=subject, purpose=item.purpose, due_at=due_at)
+    # The anchor is not a due date: it only says when the period began.
+    DueItem.objects.filter(pk=moved.pk).update(
+        anchor_at=reminders.day_start(calendar.add_working_days(timezone.localdate(due_at, calendar.CHINA), -10))
+    )
+    return moved

@@ -10,7 +10,8 @@ from django.utils import timezone
 from . import calendar
 from .models import DeadlineRule, DueItem
 
-# Domain apps that copy a deadline onto their own rows register here to hear when the calendar moves it.
+# Apps that copy a deadline onto their own rows (a stage task, an assignment) register here to hear when an
+# extension or the calendar moves it.
 DUE_CHANGED_HOOKS: list = []
 
 
@@ -63,6 +64,7 @@ def move_due_item(*, subject, purpose: str, due_at) -> DueItem | None:
     item.due_version = F("due_version") + 1
     item.save(update_fields=["due_at", "provisional", "deadline_kind", "deadline_amount", "due_version"])
     item.refresh_from_db(fields=["due_version"])
+    _changed(item)
     return item
 
 
@@ -96,7 +98,11 @@ def recompute_open() -> int:
                 due_at=result.due_at, provisional=result.provisional, due_version=F("due_version") + 1
             )
             item.due_at, item.provisional = result.due_at, result.provisional
-            for hook in DUE_CHANGED_HOOKS:
-                hook(item)
+            _changed(item)
             changed += 1
     return changed
+
+
+def _changed(item: DueItem) -> None:
+    for hook in DUE_CHANGED_HOOKS:
+        hook(item)

@@ -11,6 +11,8 @@ ACTION_LABELS.update(
         "chain.reject": _("不同意"),
         "chain.return_applicant": _("退回申请人"),
         "chain.return_stage": _("退回到之前环节"),
+        "chain.auto_return": _("逾期自动退回"),
+        "chain.auto_approve": _("逾期自动同意"),
         "chain.transfer": _("转交"),
         "chain.add_signer": _("加签"),
         "chain.remove_signer": _("减签"),

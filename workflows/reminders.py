@@ -343,11 +343,17 @@ class BoardRow:
         return self.counts[Level.NONE]
 
 
-def board_rows() -> list[BoardRow]:
+def board_open_items(boards: list[str] | None):
+    """The open items of these boards (None: every item)."""
+    items = DueItem.objects.filter(state=DueItem.State.OPEN)
+    return items if boards is None else items.filter(board__in=boards)
+
+
+def board_rows(boards: list[str] | None) -> list[BoardRow]:
     """Open items per unit and level: one GROUP BY, so the board shows exactly what the table holds."""
     rows: dict[int | None, BoardRow] = {}
     counted = (
-        DueItem.objects.filter(state=DueItem.State.OPEN)
+        board_open_items(boards)
         .values("unit_id", "unit__name", "level")
         .annotate(n=Count("id"))
         .order_by()
@@ -359,8 +365,8 @@ def board_rows() -> list[BoardRow]:
     return sorted(rows.values(), key=lambda r: (-r.counts[Level.RED], -r.counts[Level.YELLOW], -r.total, r.unit_name))
 
 
-def board_items(*, levels, unit_id: int | None = None, unit_missing: bool = False):
-    items = DueItem.objects.filter(state=DueItem.State.OPEN, level__in=levels).select_related("unit")
+def board_items(*, boards: list[str] | None, levels, unit_id: int | None = None, unit_missing: bool = False):
+    items = board_open_items(boards).filter(level__in=levels).select_related("unit")
     if unit_missing:
         items = items.filter(unit__isnull=True)
     elif unit_id is not None:

@@ -1,12 +1,24 @@
-"""Reads for the chain panel and the inbox, with their relations loaded (fixed query counts)."""
+"""Reads for the chain panel, the inbox and the case pages' deadlines, with their relations loaded (fixed query
+counts)."""
 
-from django.db.models import Q
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case, CharField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from .models import StageRun, StageTask, UserPhrase
-from .stages import LIVE, open_task_for, principals_of
+from .models import DueItem, StageRun, StageTask, UserPhrase
+from .stages import LIVE, TASK_DUE, open_task_for, principals_of
+
+# The most urgent colour first, where several open items stand behind one row.
+LEVEL_RANK = Case(
+    When(level=DueItem.Level.RED, then=Value(3)),
+    When(level=DueItem.Level.YELLOW, then=Value(2)),
+    When(level=DueItem.Level.BLUE, then=Value(1)),
+    default=Value(0),
+    output_field=IntegerField(),
+)
 
 
 def chain_panel(user, run: StageRun | None) -> dict | None:
@@ -21,10 +33,12 @@ def chain_panel(user, run: StageRun | None) -> dict | None:
     boxes = []
     for stage in stages:
         stage_tasks = [t for t in tasks if t.stage_id == stage.pk]
-        if running and stage.order == run.current_order:
-            state = "current"
-        elif not stage_tasks and (not running or (run.current_order or 0) > stage.order):
+        # A stage without tasks at or before the current step was skipped by its rule (a parallel step opens the
+        # tasks of all its stages at once).
+        if not stage_tasks and (not running or (run.current_order or 0) >= stage.order):
             state = "skipped"
+        elif running and stage.order == run.current_order:
+            state = "current"
         elif stage_tasks and all(t.status != StageTask.Status.WAITING for t in stage_tasks) and (
             not running or run.current_order is None or stage.order < run.current_order
         ):
@@ -63,12 +77,37 @@ def steps_of(boxes: list[dict]) -> list[list[dict]]:
     return steps
 
 
+def _open_items():
+    return DueItem.objects.filter(state=DueItem.State.OPEN)
+
+
+def with_due_level(tasks: QuerySet) -> QuerySet:
+    """Stage tasks with ``due_level``, the colour of their open due item: one subquery, not a query per row."""
+    item = _open_items().filter(
+        subject_type=ContentType.objects.get_for_model(StageTask), subject_id=Cast(OuterRef("pk"), CharField()),
+        purpose=TASK_DUE,
+    )
+    return tasks.annotate(due_level=Subquery(item.values("level")[:1]))
+
+
 def claimable(user):
-    """viewflow human tasks the user may claim by one of their permissions (the permission strings are read once)."""
+    """viewflow human tasks the user may claim by one of their permissions (the permission strings are read once).
+
+    Each has ``due_level``: the most urgent colour among the open due items of its process's case (e.g. 交办).
+    """
+    items = (
+        _open_items().filter(
+            subject_type=OuterRef("process__artifact_content_type"),
+            subject_id=Cast(OuterRef("process__artifact_object_id"), CharField()),
+        )
+        .exclude(level=DueItem.Level.NONE)
+        .order_by(LEVEL_RANK.desc())
+    )
     return (
         Task.objects.filter(flow_task_type="HUMAN", status=STATUS.NEW, owner_permission__in=user.get_all_permissions())
         .select_related("process")
         .prefetch_related("process__artifact")
+        .annotate(due_level=Subquery(items.values("level")[:1]))
         .order_by("created", "pk")
     )
 
@@ -84,6 +123,7 @@ def inbox(user, *, slot: str = "", stage: str = "", overdue: bool = False):
         .select_related("run", "run__slot", "run__started_by", "stage", "assignee")
         .order_by("due_at", "pk")
     )
+    tasks = with_due_level(tasks)
     if slot:
         tasks = tasks.filter(run__slot__code=slot)
     if stage:
@@ -91,3 +131,31 @@ def inbox(user, *, slot: str = "", stage: str = "", overdue: bool = False):
     if overdue:
         tasks = tasks.filter(due_at__lt=timezone.now())
     return tasks
+
+
+def case_due_items(*, parts=(), runs: QuerySet | None = None) -> list[DueItem]:
+    """The open due items of a case page, soonest deadline first, in two queries.
+
+    ``parts``: (object, holder label) pairs whose own due items count (the case, its assignments…);
+    ``runs``: the chains on the case, whose open tasks' items count too, each shown with its assignee.
+    Each item gets ``holder``: the label given, the task's assignee, or the unit the sweep found answerable.
+    """
+    holders: dict[tuple[int, str], str] = {}
+    for obj, label in parts:
+        holders[(ContentType.objects.get_for_model(obj, for_concrete_model=False).pk, str(obj.pk))] = str(label or "")
+    if runs is not None:
+        task_type = ContentType.objects.get_for_model(StageTask).pk
+        for task in StageTask.objects.filter(run__in=runs, status=StageTask.Status.OPEN).select_related("assignee"):
+            holders[(task_type, str(task.pk))] = task.assignee.get_full_name() or task.assignee.get_username()
+    if not holders:
+        return []
+    by_type: dict[int, list[str]] = {}
+    for type_id, subject_id in holders:
+        by_type.setdefault(type_id, []).append(subject_id)
+    match = Q()
+    for type_id, ids in by_type.items():
+        match |= Q(subject_type_id=type_id, subject_id__in=ids)
+    items = list(_open_items().filter(match).select_related("unit").order_by("due_at", "pk"))
+    for item in items:
+        item.holder = holders.get((item.subject_type_id, item.subject_id)) or (str(item.unit) if item.unit else "")
+    return items

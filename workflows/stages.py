@@ -418,6 +418,42 @@ def remove_signer(*, actor, task: StageTask, comment: str = "") -> StageTask:
 
 
 @transaction.atomic
+def cancel(*, actor, run: StageRun, comment: str = "") -> StageRun:
+    """End a running chain because its case ended another way (e.g. a nomination stopped); tasks are canceled."""
+    run = _locked_run(run.pk)
+    if run.status != StageRun.Status.RUNNING:
+        raise StaleStateError("stale_state")
+    _finish(run, StageRun.Status.CANCELED, actor=actor, comment=comment.strip())
+    return run
+
+
+@transaction.atomic
+def overdue_action(*, task: StageTask) -> str:
+    """The stage's automatic action on a seriously overdue task, run by the due sweep (``stage_due``).
+
+    退回: the chain goes back to the applicant. 同意: only where the slot allows it and the stage is not fixed by
+    regulation (``chains.validate`` refuses such versions; this re-checks). Raises :class:`StaleStateError` when the
+    holder acted first: one outcome, never both.
+    """
+    run, task = _locked_task(task)
+    _require_open(task)
+    stage, spec = task.stage, spec_for(run.slot.code)
+    note = _("逾期未办理，系统自动处理")
+    if stage.auto_action == StageDefinition.AutoAction.RETURN:
+        _close(task, StageTask.Status.RETURNED, comment=note)
+        _record(run, actor=None, action="chain.auto_return", task=task, comment=note)
+        _finish(run, StageRun.Status.RETURNED, actor=None, comment=note)
+        return str(_("已自动退回申请人"))
+    required = stage.key in spec.required_keys()
+    if stage.auto_action == StageDefinition.AutoAction.APPROVE and spec.allow_auto_approve and not required:
+        _close(task, StageTask.Status.APPROVED, comment=note)
+        _record(run, actor=None, action="chain.auto_approve", task=task, comment=note)
+        _after_approval(run, task, actor=None)
+        return str(_("已自动同意"))
+    return ""
+
+
+@transaction.atomic
 def withdraw(*, actor, run: StageRun, comment: str = "") -> StageRun:
     """撤回 by the applicant while the next holder has not acted yet."""
     run = _locked_run(run.pk)

@@ -44,6 +44,7 @@ class Resolution:
     supervisors: Sequence = ()  # 红: 督查室, or the department head
     unit: Unit | None = None  # the unit answerable, for the 督查室 board and its group robot
     timeline_subject: Model | None = None  # the case whose timeline shows reminders and escalations
+    board: str = ""  # whose 督办看板 lists the item (see :func:`register_board`)
     # The automatic action of the stage, run once at ``Policy.action_level``; returns a note for the timeline.
     action: Callable[[], str] | None = None
 
@@ -67,6 +68,23 @@ def register(model_label: str, *, resolve: Callable[[DueItem, Model], Resolution
     items, with what the resolver reads already joined (``select_related``).
     """
     _registry[model_label.lower()] = SubjectType(resolve=resolve, policy=policy, queryset=queryset)
+
+
+# board code -> the permission that shows its items on the 督办看板 (besides ``workflows.view_due_board``)
+_boards: dict[str, str] = {}
+
+
+def register_board(code: str, *, permission: str) -> None:
+    """Items resolved with ``board=code`` are shown on the 督办看板 to holders of ``permission`` only: 督查室 sees
+    the proposals' deadlines, never a nomination's."""
+    _boards[code] = permission
+
+
+def boards_for(user) -> list[str] | None:
+    """The boards ``user`` may see; None means all of them (superusers)."""
+    if user.is_superuser:
+        return None
+    return [code for code, permission in _boards.items() if user.has_perm(permission)]
 
 
 def subject_type(item: DueItem) -> SubjectType | None:

@@ -25,6 +25,7 @@ from django.utils import timezone
 from notifications.services import notify
 
 from . import audit, reminders, subjects
+from .errors import StaleStateError
 from .models import DueAction, DueItem
 
 logger = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ def _sweep_batch(*, batch_size: int, result: SweepResult):
             swept.append(item)
         # Written once per batch, in the batch's transaction: with the notifications, or not at all.
         DueAction.objects.bulk_create(records)
-        DueItem.objects.bulk_update(swept, ["level", "next_action_at", "planned_version", "unit"])
+        DueItem.objects.bulk_update(swept, ["level", "next_action_at", "planned_version", "unit", "board"])
         result.items += len(items)
     return len(items), actions
 
@@ -141,7 +142,7 @@ def _sweep_item(item: DueItem, *, now, done: set):
                                  offset_days=step.offset_days, scheduled_at=step.at, done_at=now,
                                  recipients=len(recipients)))
     if resolution is not None:
-        item.unit = resolution.unit
+        item.unit, item.board = resolution.unit, resolution.board
     return None, records
 
 
@@ -165,6 +166,9 @@ def _run_action(*, item_id: int, version: int, step: reminders.Step, result: Swe
             result.fired[(step.kind, step.level)] += 1
     except IntegrityError:
         logger.info("Automatic action of due item %s v%s was done by another sweeper", item_id, version)
+    except StaleStateError:
+        # The holder acted first (and closed the item in that transaction): nothing is left to do.
+        logger.info("Automatic action of due item %s v%s: the case moved on first", item_id, version)
     except Exception:
         logger.exception("Automatic action of due item %s failed; retrying in %s", item_id, RETRY_AFTER)
         DueItem.objects.filter(pk=item_id, due_version=version).update(next_action_at=timezone.now() + RETRY_AFTER)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("handover/", me_views.handover, name="handover"),
     path("due/board/", views.due_board, name="due_board"),
     path("due/<int:pk>/open/", views.due_open, name="due_open"),
+    path("due/<int:pk>/urge/", views.due_urge, name="due_urge"),
 ]

@@ -22,7 +22,8 @@ def notify(django_capture_on_commit_callbacks):
 def test_every_view_is_marked_authenticated():
     rules = {p.name: p.callback.access_rule for p in urls.urlpatterns if not isinstance(p, URLResolver)}
 
-    assert rules == {"centre": "authenticated", "mark_read": "authenticated", "open": "authenticated"}
+    assert rules == {"centre": "authenticated", "mark_read": "authenticated", "preferences": "authenticated",
+                     "open": "authenticated"}
 
 
 @pytest.mark.parametrize("name, args", [("centre", []), ("open", [1])])

@@ -1,5 +1,7 @@
 """A test slot whose case is a plain Unit: the stage runner without any domain app."""
 
+from django.contrib.auth import get_user_model
+
 from tests.factories import UnitFactory
 from workflows import chains, stages
 
@@ -23,6 +25,8 @@ chains.register(chains.SlotSpec(
     describe=lambda unit: (f"测试案件 {unit.name}", f"/units/{unit.pk}/"),
     skip_fields={"phone": "电话"},
     case_values=lambda unit: {"phone": unit.phone},
+    # 红 on a late task goes to the superuser "boss" of the people fixture
+    overdue_supervisors=lambda unit, task: list(get_user_model().objects.filter(username="boss")),
 ))
 
 

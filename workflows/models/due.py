@@ -57,6 +57,8 @@ class DueItem(models.Model):
         "workflows.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("责任单位"),
     )
+    # Whose 督办看板 shows the item (e.g. "proposals": 督查室; "nomination": the departments' leaders).
+    board = models.CharField(_("督办范围"), max_length=30, blank=True, default="")
     next_action_at = models.DateTimeField(_("下次处理时间"), null=True, blank=True)
     planned_version = models.PositiveIntegerField(_("已排期版本"), default=0)
 
@@ -73,7 +75,7 @@ class DueItem(models.Model):
                 fields=["id"], name="due_replan_idx",
                 condition=models.Q(state="open") & ~models.Q(planned_version=models.F("due_version")),
             ),
-            models.Index(fields=["unit", "level"], name="due_board_idx", condition=models.Q(state="open")),
+            models.Index(fields=["board", "unit", "level"], name="due_board_idx", condition=models.Q(state="open")),
         ]
         constraints = [
             models.UniqueConstraint(

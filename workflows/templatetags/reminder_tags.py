@@ -9,8 +9,15 @@ register = template.Library()
 
 @register.filter
 def due_level(item) -> str:
-    """"blue", "yellow", "red", or "" for an item not yet near its due date (or no longer open)."""
-    if item is None or getattr(item, "state", DueItem.State.OPEN) != DueItem.State.OPEN:
+    """"blue", "yellow", "red", or "" for an item not yet near its due date (or no longer open).
+
+    Takes a due item, or a level already read off one (an inbox row annotated with its item's level).
+    """
+    if item is None:
+        return ""
+    if isinstance(item, str):
+        return item if item in DueItem.Level.values else ""
+    if getattr(item, "state", DueItem.State.OPEN) != DueItem.State.OPEN:
         return ""
     return item.level
 

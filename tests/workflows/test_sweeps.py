@@ -1,0 +1,221 @@
+"""The due-item sweep: each step once per due-date version, crash recovery from the database, automatic actions."""
+
+import datetime
+import threading
+
+import pytest
+import time_machine
+from django.db import connection, connections
+from django.utils import timezone
+
+from notifications.models import Notification
+from proposals.models import ProposalStatus
+from tests.clock import at
+from tests.personas import assigned, submitted
+from workflows import due, reminders, sweeps
+from workflows.calendar import CHINA
+from workflows.models import AuditEvent, DueAction, DueItem
+
+Level, Kind = DueItem.Level, DueAction.Kind
+
+
+@pytest.fixture
+def receipt(world, travel):
+    """An assignment of the education bureau, assigned on Monday 2026-06-01: 签收 due Monday 2026-06-08."""
+    travel(2026, 6, 1, 10)
+    proposal = assigned(world, mode="sole")
+    item = DueItem.objects.get(subject_id=str(proposal.assignments.get().pk), purpose="receipt")
+    assert timezone.localtime(item.due_at, CHINA).date() == datetime.date(2026, 6, 8)
+    return item
+
+
+def fired(item):
+    return sorted(DueAction.objects.filter(due_item=item).values_list("due_version", "kind", "level", "offset_days"))
+
+
+@pytest.mark.django_db
+def test_a_new_item_is_planned_with_its_unit_and_next_step_and_tells_nobody_yet(receipt, world):
+    sweeps.sweep()
+
+    receipt.refresh_from_db()
+    assert (receipt.level, receipt.unit, receipt.planned_version) == ("", world.education, 1)
+    assert receipt.next_action_at == at(2026, 6, 4)  # 2 working days before Monday the 8th
+    assert fired(receipt) == []
+
+
+@pytest.mark.django_db
+def test_each_level_fires_once_to_its_people_and_lands_on_the_timeline(receipt, world, travel):
+    # when the sweep runs on every day of the fortnight, several times a day
+    for day in range(4, 16):
+        for hour in (0, 9, 17):
+            travel(2026, 6, day, hour, 1)
+            sweeps.sweep()
+
+    # then
+    assert fired(receipt) == [
+        (1, Kind.ESCALATION, Level.RED, 0),
+        (1, Kind.ESCALATION, Level.YELLOW, 0),
+        (1, Kind.REMINDER, Level.BLUE, 0),
+        (1, Kind.REMINDER, Level.BLUE, 2),
+    ]
+    titles = sorted(Notification.objects.filter(key__startswith=f"due-{receipt.pk}-").values_list(
+        "recipient__username", "title"))
+    assert [(user, title[:6]) for user, title in titles] == [
+        ("office1", "【红色督办】"),
+        ("unit1", "【到期提醒】"), ("unit1", "【到期提醒】"), ("unit1", "【黄色督办】"),
+        ("unitlead1", "【黄色督办】"),
+    ]
+    actions = list(AuditEvent.objects.filter(action__startswith="due.").order_by("at").values_list("action", "at"))
+    assert [action for action, _at in actions] == ["due.reminded", "due.reminded", "due.escalated_yellow",
+                                                   "due.escalated_red"]
+    # none early: 2 working days before, on the day, the working day after, three more working days later
+    assert [timezone.localtime(when, CHINA).date().day for _action, when in actions] == [4, 8, 9, 12]
+    receipt.refresh_from_db()
+    assert (receipt.level, receipt.next_action_at) == (Level.RED, None)
+
+
+@pytest.mark.django_db
+def test_an_extension_starts_a_new_version_reminded_for_the_new_date_and_silent_for_the_old(receipt, travel):
+    travel(2026, 6, 9, 9)
+    sweeps.sweep()
+    assert fired(receipt)[-1][:3] == (1, Kind.ESCALATION, Level.YELLOW)
+
+    # 延期 to Friday the 12th
+    due.move_due_item(subject=receipt.subject, purpose="receipt", due_at=at(2026, 6, 12, 23, 59, 59))
+    sweeps.sweep()
+    receipt.refresh_from_db()
+    assert receipt.level == Level.NONE  # the colour follows the new date, three working days away
+
+    for day in (10, 11, 12):
+        travel(2026, 6, day, 9)
+        sweeps.sweep()
+        sweeps.sweep()
+
+    assert [row for row in fired(receipt) if row[0] == 2] == [(2, Kind.REMINDER, Level.BLUE, 0),
+                                                              (2, Kind.REMINDER, Level.BLUE, 2)]
+    assert [row for row in fired(receipt) if row[0] == 1] == [(1, Kind.ESCALATION, Level.YELLOW, 0)]  # no more
+
+
+@pytest.mark.django_db
+def test_an_expired_co_signing_is_closed_by_the_sweep_without_overdue_notices(world, travel):
+    travel(2026, 6, 1, 10)
+    proposal = submitted(world, kind="joint", cosigners=[world.member2])
+    item = DueItem.objects.get(subject_id=str(proposal.pk), purpose="cosign")
+
+    travel(2026, 6, 9, 0, 1)  # the day after the co-signing deadline
+    sweeps.sweep()
+
+    proposal.refresh_from_db()
+    item.refresh_from_db()
+    assert proposal.status != ProposalStatus.COSIGNING
+    assert item.state == DueItem.State.DONE
+    assert fired(item) == [(1, Kind.ACTION, Level.YELLOW, 0)]
+    assert AuditEvent.objects.filter(action="due.auto_action", subject_id=str(proposal.pk)).count() == 1
+    assert not Notification.objects.filter(key__startswith=f"due-{item.pk}-", title__contains="督办").exists()
+
+
+class Crash(BaseException):
+    """A worker killed mid-batch: not an error the sweep may catch."""
+
+
+@pytest.mark.django_db
+def test_a_crash_mid_batch_loses_the_open_transaction_only_and_the_next_sweep_fires_each_once(
+    world, travel, monkeypatch
+):
+    travel(2026, 6, 1, 10)
+    for unit in (world.education, world.transport, world.health):
+        assigned(world, mode="sole", lead=[unit], title=f"关于{unit.name}工作的建议")
+    travel(2026, 6, 9, 9)
+    calls = []
+    real_notify = sweeps.notify
+
+    def dying_notify(**kwargs):
+        calls.append(kwargs["key"])
+        if len(calls) == 2:
+            raise Crash
+        return real_notify(**kwargs)
+
+    monkeypatch.setattr(sweeps, "notify", dying_notify)
+    with pytest.raises(Crash):
+        sweeps.sweep()
+    assert not DueAction.objects.exists()
+
+    monkeypatch.setattr(sweeps, "notify", real_notify)
+    sweeps.sweep()
+    sweeps.sweep()
+
+    assert DueAction.objects.filter(kind=Kind.ESCALATION, level=Level.YELLOW).count() == 3
+    assert AuditEvent.objects.filter(action="due.escalated_yellow").count() == 3
+
+
+@pytest.mark.django_db
+def test_a_broken_subject_does_not_hold_up_the_batch_and_is_retried_later(world, travel, monkeypatch):
+    travel(2026, 6, 1, 10)
+    broken = assigned(world, mode="sole", lead=[world.education], title="关于甲的建议").assignments.get()
+    assigned(world, mode="sole", lead=[world.transport], title="关于乙的建议")
+    travel(2026, 6, 9, 9)
+    real_resolve = sweeps.subjects.resolve
+
+    def resolve(item):
+        if item.subject_id == str(broken.pk):
+            raise RuntimeError("resolver bug")
+        return real_resolve(item)
+
+    monkeypatch.setattr(sweeps.subjects, "resolve", resolve)
+    result = sweeps.sweep()
+
+    assert (result.errors, result.total_fired) == (1, 1)
+    item = DueItem.objects.get(subject_id=str(broken.pk), purpose="receipt")
+    assert item.next_action_at == timezone.now() + sweeps.RETRY_AFTER
+    assert sweeps.sweep().total_fired == 0  # not retried on every sweep
+
+    monkeypatch.setattr(sweeps.subjects, "resolve", real_resolve)
+    travel(2026, 6, 9, 9, 6)
+    assert sweeps.sweep().total_fired == 1
+
+
+@pytest.mark.django_db
+def test_sweep_queries_grow_with_the_items_not_with_their_history(receipt, travel, django_assert_max_num_queries):
+    travel(2026, 6, 9, 9)
+    with django_assert_max_num_queries(45):
+        sweeps.sweep()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no row locks")
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_sweepers_split_the_items_and_fire_each_once(world):
+    with time_machine.travel(at(2026, 6, 1, 10), tick=False):
+        for i in range(12):
+            assigned(world, mode="sole", lead=[(world.education, world.transport, world.health)[i % 3]],
+                     title=f"关于第{i}项工作的建议")
+    barrier = threading.Barrier(2)
+    results = []
+
+    def sweeper():
+        try:
+            with time_machine.travel(at(2026, 6, 9, 9), tick=False):
+                barrier.wait()
+                results.append(sweeps.sweep(batch_size=3))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sweeper) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(result.total_fired for result in results) == 12
+    assert DueAction.objects.count() == 12
+    assert AuditEvent.objects.filter(action="due.escalated_yellow").count() == 12
+
+
+@pytest.mark.django_db
+def test_the_celery_task_sweeps(receipt, travel):
+    from workflows import tasks
+
+    travel(2026, 6, 9, 9)
+
+    assert tasks.sweep_due_items.delay().get() == 1
+    assert reminders.level_at(reminders.schedule(due_at=receipt.due_at, policy=reminders.policy_for(receipt)),
+                              timezone.now()) == Level.YELLOW
