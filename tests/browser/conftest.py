@@ -81,3 +81,23 @@ def screenshots(request):
         page.screenshot(path=SCREENSHOTS / f"{prefix}-{next(counter):02d}-{name}.png", full_page=True)
 
     return shot
+
+
+def _role_sessions(chromium, live_site, screenshots, viewport):
+    from tests.browser.roles import Sessions
+
+    sessions = Sessions(chromium, live_site, viewport, screenshots)
+    yield sessions
+    sessions.close()
+
+
+@pytest.fixture
+def desktop(chromium, live_site, screenshots):
+    """Every role logged in once at desktop width (``roles.Sessions``)."""
+    yield from _role_sessions(chromium, live_site, screenshots, "desktop")
+
+
+@pytest.fixture
+def phone(chromium, live_site, screenshots):
+    """Every role logged in once at phone width (``roles.Sessions``)."""
+    yield from _role_sessions(chromium, live_site, screenshots, "phone")

@@ -16,7 +16,6 @@ must not scroll sideways. The shorter walk, at phone width, shows the 政协党�
 nominee is re-nominated.
 """
 
-import re
 
 import pytest
 from django.utils import timezone
@@ -25,7 +24,8 @@ from viewflow.workflow.status import PROCESS
 
 from nomination.models import RepresentativeBatch, RepStatus
 from tests.browser.conftest import CHROMIUM, NO_CHROMIUM
-from tests.browser.test_nomination_walk import Sessions, assert_in_order, message, timeline
+from tests.browser.roles import assert_in_order, field, open_task, timeline
+from tests.browser.test_proposal_walk import message
 from tests.factories import UserFactory
 from tests.nomination.conftest import cadres, in_pool, make_id_number  # noqa: F401
 
@@ -45,22 +45,6 @@ VIEWS = "征求县政协党组、县人大常委会党组意见，无不同意�
 MINUTES = "县委常委会〔2026〕20次"
 
 
-def _sessions(chromium, live_site, screenshots, viewport):
-    w = Sessions(chromium, live_site, viewport, screenshots)
-    yield w
-    w.close()
-
-
-@pytest.fixture
-def desktop(chromium, live_site, screenshots):
-    yield from _sessions(chromium, live_site, screenshots, "desktop")
-
-
-@pytest.fixture
-def phone(chromium, live_site, screenshots):
-    yield from _sessions(chromium, live_site, screenshots, "phone")
-
-
 @pytest.fixture
 def reps_world(cadres):  # noqa: F811
     """The cadre personas, the 政协党组 and two pool entries: 金玉珍 (民盟, put forward by party1's unit) and
@@ -74,11 +58,6 @@ def reps_world(cadres):  # noqa: F811
 
 
 # --- moving around --------------------------------------------------------------------------------------------------
-
-
-def field(scope, label):
-    """A form field by its whole label (Django adds the colon)."""
-    return scope.get_by_label(re.compile(rf"^{label}[:：]?$"))
 
 
 def status(page):
@@ -98,16 +77,6 @@ def open_round(walk, username):
     page = open_rounds(walk, username)
     page.get_by_test_id("batches").get_by_role("link", name=ROUND).click()
     expect(page.locator("h1")).to_contain_text(ROUND)
-    return page
-
-
-def open_task(walk, username, stage):
-    """待办 → the row of ``stage`` → its page (the round page, or the request page of an outside organisation)."""
-    page = walk.login(username)
-    walk.nav(page, "待办")
-    row = page.get_by_test_id("inbox").locator("tbody tr", has_text=stage)
-    expect(row).to_have_count(1)
-    row.get_by_role("link").first.click()
     return page
 
 

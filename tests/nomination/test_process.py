@@ -10,11 +10,12 @@ from viewflow.workflow.timers import fire_due_timers
 
 from nomination import chains, process
 from nomination.models import CaseStatus, Person, PoolState, UfwdOpinion
+from notifications.models import Notification
 from tests.factories import UserFactory
-from workflows import definitions, selectors, stages
+from workflows import definitions, selectors, stages, sweeps
 from workflows.chains import validate
 from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
-from workflows.models import AuditEvent, DefinitionVersion, StageRun
+from workflows.models import AuditEvent, DefinitionVersion, StageRun, UnitMembership
 
 from . import cases
 from .cases import at, reload
@@ -478,3 +479,21 @@ def test_the_default_chains_have_their_parallel_steps(cadres):
                                       chains.UF_COSIGN: 3}
     for slot in chains.SLOTS:
         assert validate(DefinitionVersion.objects.get(slot__code=slot, status="published")) == []
+
+
+def test_a_late_gate_task_escalates_to_the_departments_leader_then_its_head(cadres):
+    # given the UFWD's draft of its opinion on the motion (3 working days) and a head of the UFWD on record
+    w = cadres
+    head = UserFactory(username="ufhead1", first_name="统战部部长", roles=["uf_leader"])
+    w.uf_dept.memberships.create(user=head, role=UnitMembership.Role.HEAD)
+    case = cases.at_motion_gate(w)
+
+    # when nobody acts until well after the deadline, and the sweep runs
+    with time_machine.travel(at(2025, 9, 30, 9), tick=False):
+        sweeps.sweep()
+
+    # then 黄 goes to the holder and the department's 分管领导, 红 to the department head; both on the timeline
+    told = sorted(Notification.objects.filter(key__startswith="due-").values_list("title", "recipient__username"))
+    assert [(title[:6], user) for title, user in told] == [
+        ("【红色督办】", "ufhead1"), ("【黄色督办】", "uf1"), ("【黄色督办】", "uflead1")]
+    assert {"due.escalated_yellow", "due.escalated_red"} <= set(actions(case))

@@ -268,7 +268,7 @@ def test_level_badge_shows_the_colour_in_words(receipt_item):
     html = Template("{% load reminder_tags %}{{ item|due_level }}|{% level_badge item %}").render(
         Context({"item": receipt_item}))
 
-    assert html == 'red|<span class="level level-red">红色督办</span>\n'
+    assert html == 'red|<span class="level level-red">红色督办</span>'
 
 
 # --- the demo ---------------------------------------------------------------------------------------------------
