@@ -1,6 +1,7 @@
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -26,7 +27,7 @@ def due(due_at, provisional=False, done=False):
 
     Built here rather than from a template: an inbox page renders one per row."""
     if due_at is None:
-        return format_html('<span class="muted">—</span>')
+        return mark_safe('<span class="muted">—</span>')
     overdue = not done and due_at < timezone.now()
     note = ""
     if not done:
