@@ -207,7 +207,8 @@ def load(plan: Plan) -> dict:
 
     from bench.benchflow import BenchFlow
     from workflows.calendar import is_known_year
-    from workflows.models import DefinitionVersion, StageRun, StageTask
+    from workflows.models import DefinitionVersion, DueItem, StageRun, StageTask
+    from workflows.stages import TASK_DUE
 
     args, rng = plan.args, plan.rng
     User = get_user_model()
@@ -225,6 +226,7 @@ def load(plan: Plan) -> dict:
         Task._meta.db_table,
         StageRun._meta.db_table,
         StageTask._meta.db_table,
+        DueItem._meta.db_table,
     ]
     indexes = [index for table in tables for index in loader.secondary_indexes(table)]
     for name, _definition in indexes:
@@ -396,8 +398,21 @@ def load(plan: Plan) -> dict:
         ],
         task_lines(),
     )
+    # Each open task has its due item, as the stage runner opens it (the inbox shows the item's level): overdue
+    # ones at 黄, the rest not yet coloured.
+    with loader.raw.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {DueItem._meta.db_table} (subject_type_id, subject_id, purpose, title, deadline_kind, "
+            "anchor_at, due_at, due_version, provisional, state, created, level, board, planned_version) "
+            "SELECT %s, id::text, %s, 'bench', '', opened_at, due_at, 1, due_provisional, 'open', created, "
+            "CASE WHEN due_at < %s THEN 'yellow' ELSE '' END, '', 1 "
+            f"FROM {StageTask._meta.db_table} WHERE run_id >= %s",
+            [ContentType.objects.get_for_model(StageTask).pk, TASK_DUE, now, base],
+        )
+        due_items = cursor.rowcount
     loaded = time.perf_counter()
-    log(f"copied {n:,} items ({stage_tasks:,} Tongxin tasks) in {loaded - started:.0f} s; rebuilding indexes")
+    log(f"copied {n:,} items ({stage_tasks:,} Tongxin tasks, {due_items:,} due items) in {loaded - started:.0f} s; "
+        "rebuilding indexes")
     for _name, definition in indexes:
         loader.execute(definition)
     loader.execute("SET session_replication_role = DEFAULT")
@@ -414,6 +429,7 @@ def load(plan: Plan) -> dict:
         "items": n,
         "viewflow_tasks": n,
         "tongxin_tasks": stage_tasks,
+        "due_items": due_items,
         "overdue": sum(d < now for d in due),
         "provisional": provisional.count("t"),
         "copy_s": round(loaded - started, 1),
