@@ -11,7 +11,16 @@ from . import due, reminders, stages, subjects
 from .chains import spec_for
 from .models import DueItem, StageDefinition, StageTask
 
-AUTOMATIC = (StageDefinition.AutoAction.RETURN, StageDefinition.AutoAction.APPROVE)
+AutoAction = StageDefinition.AutoAction
+
+
+def acts_by_itself(task: StageTask) -> bool:
+    """Whether the stage's 逾期自动处理 does anything: 退回 always; 同意 only where the slot allows it and the stage
+    is not fixed by regulation (validation refuses such versions; an action that would do nothing is not offered)."""
+    stage, spec = task.stage, spec_for(task.run.slot.code)
+    if stage.auto_action == AutoAction.RETURN:
+        return True
+    return stage.auto_action == AutoAction.APPROVE and spec.allow_auto_approve and stage.key not in spec.required_keys()
 
 
 def offsets(text: str) -> tuple[int, ...]:
@@ -28,7 +37,7 @@ def policy(item: DueItem) -> subjects.Policy:
         reminder_offsets=offsets(stage.reminder_offsets),
         yellow_after_days=stage.yellow_after_days,
         red_after_days=max(stage.red_after_days, stage.yellow_after_days),
-        action_level=DueItem.Level.RED if stage.auto_action in AUTOMATIC else "",
+        action_level=DueItem.Level.RED if acts_by_itself(task) else "",
     )
 
 
@@ -42,7 +51,7 @@ def resolve(item: DueItem, task: StageTask) -> subjects.Resolution:
                else subjects.unit_leaders(unit))
     supervisors = spec.overdue_supervisors(case, task) if spec.overdue_supervisors is not None else []
     action = None
-    if task.stage.auto_action in AUTOMATIC and task.status == StageTask.Status.OPEN:
+    if task.status == StageTask.Status.OPEN and acts_by_itself(task):
         def action():
             return stages.overdue_action(task=task)
     return subjects.Resolution(

@@ -167,8 +167,10 @@ def _run_action(*, item_id: int, version: int, step: reminders.Step, result: Swe
     except IntegrityError:
         logger.info("Automatic action of due item %s v%s was done by another sweeper", item_id, version)
     except StaleStateError:
-        # The holder acted first (and closed the item in that transaction): nothing is left to do.
+        # The holder acted first and closed the item in that transaction; should it still be open, look again later.
         logger.info("Automatic action of due item %s v%s: the case moved on first", item_id, version)
+        DueItem.objects.filter(pk=item_id, due_version=version, state=DueItem.State.OPEN).update(
+            next_action_at=timezone.now() + RETRY_AFTER)
     except Exception:
         logger.exception("Automatic action of due item %s failed; retrying in %s", item_id, RETRY_AFTER)
         DueItem.objects.filter(pk=item_id, due_version=version).update(next_action_at=timezone.now() + RETRY_AFTER)

@@ -112,7 +112,10 @@ def test_auto_approval_never_passes_a_stage_fixed_by_regulation(people, travel):
 
     legal.refresh_from_db()
     assert legal.status == StageTask.Status.OPEN
-    assert not AuditEvent.objects.filter(action="chain.auto_approve").exists()
+    # not even offered: no automatic action recorded or shown on the timeline, only the escalations
+    assert not DueAction.objects.filter(due_item=item_of(legal), kind=Kind.ACTION).exists()
+    assert not AuditEvent.objects.filter(action__in=["chain.auto_approve", "due.auto_action"]).exists()
+    assert AuditEvent.objects.filter(action="due.escalated_red").exists()
 
 
 @pytest.mark.django_db(transaction=True)
