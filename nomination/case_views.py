@@ -20,6 +20,7 @@ from workflows.feedback import show_error
 from workflows.models import StageRun, StageTask
 
 from . import access, case_forms, chains, masking, process, roles, selectors, services
+from .errors import NominationError
 from .models import CaseStatus, NominationCase, NoticeObjection, UfwdOpinion
 
 OBJECT, ROLE, AUTHENTICATED = engine_access.OBJECT, engine_access.ROLE, engine_access.AUTHENTICATED
@@ -88,7 +89,7 @@ def _verify(user, case, form):
     d = form.cleaned_data
     objection = NoticeObjection.objects.filter(pk=d["objection"], case=case).first()
     if objection is None:
-        raise ServiceError("invalid")
+        raise NominationError("invalid")
     process.objection_verify(actor=user, objection=objection, finding=d["finding"],
                              affects_appointment=None if d["affects"] == "" else d["affects"] == "1")
 

@@ -2,9 +2,10 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from workflows.errors import MESSAGES
+from workflows.errors import ServiceError, register
 
-MESSAGES.update(
+MESSAGES = register(
+    "nomination",
     {
         "invalid_id_number": _("身份证号有误：%(error)s"),
         "duplicate_id_number": _("身份证号与已有人员“%(name)s”重复，请勿重复录入。"),
@@ -84,3 +85,7 @@ MESSAGES.update(
         "list_too_late": _("候选人名单须于选举日（%(election)s）%(days)s 日以前公布，最晚 %(last)s。"),
     }
 )
+
+
+class NominationError(ServiceError):
+    namespace = "nomination"

@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 from notifications.services import notify
 from workflows import audit, engine, stages
 from workflows.calendar import CHINA, END_OF_DAY, add_months, add_working_days, working_days_between
-from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
+from workflows.errors import PermissionDeniedError, StaleStateError
 from workflows.models import StageRun, StageTask, Unit
 
 from . import access, chains, errors, roles, services  # noqa: F401  (errors registers the messages)
+from .errors import NominationError
 from .flows import NominationFlow
 from .models import (
     CASE_POST_LEVELS,
@@ -129,7 +130,7 @@ def _manage(actor):
 def _text(value: str, code: str, field: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise ServiceError(code, field=field)
+        raise NominationError(code, field=field)
     return value
 
 
@@ -157,19 +158,19 @@ def _validate_case(data: CaseData):
         (data.post_unit, _("任职单位")), (data.post_title, _("拟任职务")), (data.motion_text, _("动议方案")),
     ) if not (value or "").strip()]
     if missing:
-        raise ServiceError("incomplete", params={"fields": "、".join(missing)})
+        raise NominationError("incomplete", params={"fields": "、".join(missing)})
     if data.post_level not in dict(CASE_POST_LEVELS):
-        raise ServiceError("invalid_choice", field="post_level", params={"field": _("职务层次"), "value": data.post_level})
+        raise NominationError("invalid_choice", field="post_level", params={"field": _("职务层次"), "value": data.post_level})
     if data.post_kind not in PostKind.values:
-        raise ServiceError("invalid_choice", field="post_kind", params={"field": _("职务类型"), "value": data.post_kind})
+        raise NominationError("invalid_choice", field="post_kind", params={"field": _("职务类型"), "value": data.post_kind})
     if data.managed_by not in NominationCase.ManagedBy.values:
-        raise ServiceError("invalid_choice", field="managed_by", params={"field": _("干部管理权限"),
+        raise NominationError("invalid_choice", field="managed_by", params={"field": _("干部管理权限"),
                                                                          "value": data.managed_by})
     if data.posts_count < 1:
-        raise ServiceError("posts_count_invalid", field="posts_count")
+        raise NominationError("posts_count_invalid", field="posts_count")
     elected = default_flags(data.post_kind)["elected_post"] if data.elected_post is None else data.elected_post
     if elected and data.legal_body not in NominationCase.LegalBody.values[1:]:
-        raise ServiceError("legal_body_required", field="legal_body")
+        raise NominationError("legal_body_required", field="legal_body")
 
 
 def _apply_case(case: NominationCase, data: CaseData):
@@ -187,7 +188,7 @@ def _apply_case(case: NominationCase, data: CaseData):
 def _set_candidates(case: NominationCase, candidate_ids):
     people = list(Person.objects.filter(pk__in=candidate_ids))
     if len(people) != len(set(candidate_ids)):
-        raise ServiceError("candidate_unknown", field="candidates")
+        raise NominationError("candidate_unknown", field="candidates")
     case.candidates.set(people)
 
 
@@ -247,17 +248,17 @@ def ufwd_opinion_submit(*, actor, case: NominationCase, gate: str, stance: str, 
     Both are 同意 on the holder's chain task; the text is saved first, so the chain can never pass without it.
     """
     if gate not in GATE_SLOTS:
-        raise ServiceError("invalid_choice", field="gate", params={"field": _("征求意见环节"), "value": gate})
+        raise NominationError("invalid_choice", field="gate", params={"field": _("征求意见环节"), "value": gate})
     case = _locked(case)
     _expect(case, CaseStatus.UFWD_OPINION_ON_MOTION if gate == UfwdOpinion.Gate.MOTION
             else CaseStatus.UFWD_OPINION_ON_DECISION)
     task = gate_task(actor, case, gate)
     _require(task is not None)
     if stance not in UfwdOpinion.Stance.values:
-        raise ServiceError("stance_required", field="stance")
+        raise NominationError("stance_required", field="stance")
     text = _text(text, "opinion_required", "text")
     if stance == UfwdOpinion.Stance.ALTERNATIVE and not alternatives.strip():
-        raise ServiceError("alternatives_required", field="alternatives")
+        raise NominationError("alternatives_required", field="alternatives")
     opinion, created = UfwdOpinion.objects.select_for_update().get_or_create(
         case=case, gate=gate,
         defaults={"stance": stance, "text": text, "alternatives": alternatives.strip(), "drafted_by": actor})
@@ -280,7 +281,7 @@ def _gate_finished(case: NominationCase, gate: str, run: StageRun, outcome: str,
         opinion = case.ufwd_opinions.filter(gate=gate).first()
         if opinion is None or not opinion.text.strip():
             # The written opinion is the gate: a chain approved without one is refused, whoever clicked 同意.
-            raise ServiceError("opinion_required", field="text")
+            raise NominationError("opinion_required", field="text")
         signer = run.tasks.filter(status=StageTask.Status.APPROVED).order_by("-acted_at", "-pk").first()
         opinion.signed_by, opinion.signed_at = (signer.acted_by or signer.assignee), timezone.now()
         opinion.save(update_fields=["signed_by", "signed_at"])
@@ -315,9 +316,9 @@ def motion_approve(*, actor, case: NominationCase, approved_on: datetime.date, m
     _expect(case, CaseStatus.UFWD_OPINION_ON_MOTION)
     opinion = case.ufwd_opinions.filter(gate=UfwdOpinion.Gate.MOTION, signed_at__isnull=False).first()
     if opinion is None:
-        raise ServiceError("ufwd_opinion_missing")
+        raise NominationError("ufwd_opinion_missing")
     if approved_on is None:
-        raise ServiceError("date_required", field="approved_on")
+        raise NominationError("date_required", field="approved_on")
     case.motion_approved_on, case.motion_meeting = approved_on, _text(meeting, "meeting_required", "meeting")
     _set_status(case, CaseStatus.MOTION_APPROVED, actor=actor, action="case.motion_approved",
                 comment=case.motion_meeting, extra_fields=["motion_approved_on", "motion_meeting"])
@@ -346,28 +347,28 @@ def recommendation_record(*, actor, case: NominationCase, data: RecommendationDa
     _expect(case, CaseStatus.MOTION_APPROVED, CaseStatus.RECOMMENDATION)
     candidates = list(case.candidates.all())
     if len(candidates) <= case.posts_count:
-        raise ServiceError("not_competitive", field="candidates",
+        raise NominationError("not_competitive", field="candidates",
                            params={"candidates": len(candidates), "posts": case.posts_count})
     if data.form not in RecommendationRecord.Form.values:
-        raise ServiceError("invalid_choice", field="form", params={"field": _("推荐方式"), "value": data.form})
+        raise NominationError("invalid_choice", field="form", params={"field": _("推荐方式"), "value": data.form})
     if data.held_on is None:
-        raise ServiceError("date_required", field="held_on")
+        raise NominationError("date_required", field="held_on")
     unknown = [c for c in data.categories if c not in RecommendationRecord.Category.values]
     if unknown or not data.categories:
-        raise ServiceError("categories_required", field="categories")
+        raise NominationError("categories_required", field="categories")
     if case.is_body_leadership:
         missing = [str(RecommendationRecord.Category(c).label) for c in RecommendationRecord.REQUIRED_FOR_BODY_LEADERSHIP
                    if c not in data.categories]
         if missing:
-            raise ServiceError("heads_required", field="categories", params={"missing": "、".join(missing)})
+            raise NominationError("heads_required", field="categories", params={"missing": "、".join(missing)})
     if data.participants < 1:
-        raise ServiceError("participants_required", field="participants")
+        raise NominationError("participants_required", field="participants")
     for person in candidates:
         votes = data.votes.get(person.pk)
         if votes is None or votes < 0:
-            raise ServiceError("votes_required", field=f"votes_{person.pk}", params={"name": person.name})
+            raise NominationError("votes_required", field=f"votes_{person.pk}", params={"name": person.name})
         if votes > data.participants:
-            raise ServiceError("votes_exceed", field=f"votes_{person.pk}", params={"name": person.name})
+            raise NominationError("votes_exceed", field=f"votes_{person.pk}", params={"name": person.name})
     record, _created = RecommendationRecord.objects.update_or_create(case=case, defaults={
         "form": data.form, "held_on": data.held_on, "categories": list(dict.fromkeys(data.categories)),
         "participants": data.participants, "talk_summary": data.talk_summary.strip(), "recorded_by": actor})
@@ -391,10 +392,10 @@ def candidate_fix(*, actor, case: NominationCase, nominee: Person, party_org_uni
     case = _locked(case)
     _expect(case, CaseStatus.RECOMMENDATION)
     if nominee is None or not case.candidates.filter(pk=nominee.pk).exists():
-        raise ServiceError("nominee_not_candidate", field="nominee")
+        raise NominationError("nominee_not_candidate", field="nominee")
     if nominee.party in DEMOCRATIC_PARTIES:
         if party_org_unit is None or party_org_unit.kind != Unit.Kind.PARTY:
-            raise ServiceError("party_unit_required", field="party_org_unit",
+            raise NominationError("party_unit_required", field="party_org_unit",
                                params={"party": nominee.get_party_display()})
     else:
         party_org_unit = None
@@ -429,13 +430,13 @@ def vetting_start(*, actor, case: NominationCase, members, leader=None) -> Nomin
     for user in members:
         department = _department_of(user)
         if department is None:
-            raise ServiceError("team_member_department", field="members",
+            raise NominationError("team_member_department", field="members",
                                params={"name": user.get_full_name() or user.get_username()})
         seats.append((user, department))
     if not {roles.ORG, roles.UF} <= {d for _u, d in seats}:
-        raise ServiceError("team_needs_both", field="members")
+        raise NominationError("team_needs_both", field="members")
     if leader is not None and leader not in members:
-        raise ServiceError("leader_not_member", field="leader")
+        raise NominationError("leader_not_member", field="leader")
     case.vetting_team.all().delete()
     VettingMember.objects.bulk_create([VettingMember(case=case, user=u, department=d, is_leader=u == leader)
                                        for u, d in seats])
@@ -516,7 +517,7 @@ def _check_joint_signature(run: StageRun):
     org = [u for u in signed[chains.ORG_COSIGN] if _department_of(u) == roles.ORG]
     uf = [u for u in signed[chains.UF_COSIGN] if _department_of(u) == roles.UF]
     if not org or not uf or {u.pk for u in org} & {u.pk for u in uf}:
-        raise ServiceError("package_needs_both")
+        raise NominationError("package_needs_both")
 
 
 @transaction.atomic
@@ -544,9 +545,9 @@ def decision_record(*, actor, case: NominationCase, decision: str, meeting_date:
     case = _locked(case)
     _expect(case, CaseStatus.SUBMITTED_TO_COMMITTEE)
     if decision not in NominationCase.Decision.values:
-        raise ServiceError("decision_required", field="decision")
+        raise NominationError("decision_required", field="decision")
     if meeting_date is None:
-        raise ServiceError("date_required", field="meeting_date")
+        raise NominationError("date_required", field="meeting_date")
     case.decision, case.meeting_date = decision, meeting_date
     case.minutes_ref = _text(minutes_ref, "minutes_required", "minutes_ref")
     case.decision_note = note.strip()
@@ -583,7 +584,7 @@ def upward_recommend(*, actor, case: NominationCase, sent_on: datetime.date | No
     if case.managed_by != NominationCase.ManagedBy.PREFECTURE:
         raise StaleStateError("stale_state")
     if sent_on is None:
-        raise ServiceError("date_required", field="sent_on")
+        raise NominationError("date_required", field="sent_on")
     case.upward_sent_on, case.upward_ref = sent_on, _text(reference, "reference_required", "reference")
     _set_status(case, CaseStatus.RECOMMENDED_UPWARD, actor=actor, action="case.recommended_upward",
                 comment=case.upward_ref, extra_fields=["upward_sent_on", "upward_ref"])
@@ -626,12 +627,12 @@ def notice_publish(*, actor, case: NominationCase, starts_on: datetime.date | No
     if case.managed_by != NominationCase.ManagedBy.COUNTY:
         raise StaleStateError("stale_state")
     if starts_on is None or ends_on is None:
-        raise ServiceError("date_required", field="starts_on" if starts_on is None else "ends_on")
+        raise NominationError("date_required", field="starts_on" if starts_on is None else "ends_on")
     if case.meeting_date and starts_on < case.meeting_date:
-        raise ServiceError("notice_before_decision", field="starts_on")
+        raise NominationError("notice_before_decision", field="starts_on")
     days = notice_working_days(starts_on, ends_on)
     if days < NOTICE_MIN_WORKING_DAYS:
-        raise ServiceError("notice_too_short", field="ends_on", params={
+        raise NominationError("notice_too_short", field="ends_on", params={
             "days": days, "minimum": NOTICE_MIN_WORKING_DAYS, "earliest": notice_minimum_end(starts_on)})
     case.notice_starts_on, case.notice_ends_on, case.notice_ends_at = starts_on, ends_on, _end_of(ends_on)
     case.notice_channel = _text(channel, "channel_required", "channel")
@@ -654,7 +655,7 @@ def objection_record(*, actor, case: NominationCase, received_on: datetime.date 
     case = _locked(case)
     _expect(case, CaseStatus.PUBLIC_NOTICE, CaseStatus.NOTICE_OBJECTION)
     if received_on is None:
-        raise ServiceError("date_required", field="received_on")
+        raise NominationError("date_required", field="received_on")
     objection = NoticeObjection.objects.create(
         case=case, received_on=received_on, source=_text(source, "source_required", "source"),
         summary=_text(summary, "summary_required", "summary"), recorded_by=actor)
@@ -676,7 +677,7 @@ def objection_verify(*, actor, objection: NoticeObjection, finding: str, affects
     if objection.verified_at is not None:
         raise StaleStateError("stale_state")
     if affects_appointment is None:
-        raise ServiceError("affects_required", field="affects_appointment")
+        raise NominationError("affects_required", field="affects_appointment")
     objection.finding = _text(finding, "finding_required", "finding")
     objection.affects_appointment, objection.verified_by, objection.verified_at = (
         affects_appointment, actor, timezone.now())
@@ -703,12 +704,12 @@ def notice_conclude(*, actor, case: NominationCase, proceed: bool, comment: str 
     case = _locked(case)
     _expect(case, CaseStatus.PUBLIC_NOTICE, CaseStatus.NOTICE_OBJECTION)
     if not notice_ended(case):
-        raise ServiceError("notice_not_ended", params={"end": case.notice_ends_on})
+        raise NominationError("notice_not_ended", params={"end": case.notice_ends_on})
     if case.objections.filter(verified_at__isnull=True).exists():
-        raise ServiceError("objections_unverified")
+        raise NominationError("objections_unverified")
     blocking = case.objections.filter(affects_appointment=True).exists()
     if proceed and blocking:
-        raise ServiceError("objection_blocks")
+        raise NominationError("objection_blocks")
     if proceed:
         case.notice_result = comment.strip() or (_("公示期满，反映问题经核查不影响任职。") if case.objections.exists()
                                                  else _("公示期满，未收到反映。"))
@@ -734,9 +735,9 @@ def legal_record(*, actor, case: NominationCase, passed: bool | None, held_on: d
     case = _locked(case)
     _expect(case, CaseStatus.LEGAL_PROCEDURE)
     if passed is None:
-        raise ServiceError("legal_result_required", field="passed")
+        raise NominationError("legal_result_required", field="passed")
     if held_on is None:
-        raise ServiceError("date_required", field="held_on")
+        raise NominationError("date_required", field="held_on")
     case.legal_passed, case.legal_held_on, case.legal_note = passed, held_on, _text(note, "note_required", "note")
     fields = ["legal_passed", "legal_held_on", "legal_note"]
     if passed:
@@ -759,7 +760,7 @@ def appointment_record(*, actor, case: NominationCase, reference: str, notice_on
     _expect(case, CaseStatus.TO_APPOINT)
     for name, value in (("notice_on", notice_on), ("talk_on", talk_on), ("starts_on", starts_on)):
         if value is None:
-            raise ServiceError("date_required", field=name)
+            raise NominationError("date_required", field=name)
     case.appointment_ref = _text(reference, "reference_required", "reference")
     case.appointment_notice_on, case.talk_on, case.post_starts_on = notice_on, talk_on, starts_on
     fields = ["appointment_ref", "appointment_notice_on", "talk_on", "post_starts_on"]
@@ -791,11 +792,11 @@ def probation_assess(*, actor, case: NominationCase, result: str, summary: str) 
     case = _locked(case)
     _expect(case, CaseStatus.PROBATION)
     if not probation_ended(case):
-        raise ServiceError("probation_not_ended", params={"end": case.probation_ends_on})
+        raise NominationError("probation_not_ended", params={"end": case.probation_ends_on})
     if stages.running_chain(case, chains.PROBATION):
         raise StaleStateError("stale_state")
     if result not in ("confirm", "remove"):
-        raise ServiceError("probation_result_required", field="result")
+        raise NominationError("probation_result_required", field="result")
     case.probation_result, case.probation_summary = result, _text(summary, "summary_required", "summary")
     case.save(update_fields=["probation_result", "probation_summary", "updated"])
     audit.record(subject=case, actor=actor, action="case.probation_proposed", comment=case.probation_summary,

@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 
 from notifications.services import notify
 from workflows import audit, engine, stages
-from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
+from workflows.errors import PermissionDeniedError, StaleStateError
 from workflows.models import StageRun, Unit
 
 from . import access, chains, errors, roles  # noqa: F401  (errors registers the messages)
+from .errors import NominationError
 from .flows import RepresentativeFlow
 from .models import (
     DEMOCRATIC_PARTIES,
@@ -65,7 +66,7 @@ def _set_status(batch, status, *, actor, action, comment="", extra_fields=(), ch
 def _text(value, code, field):
     value = (value or "").strip()
     if not value:
-        raise ServiceError(code, field=field)
+        raise NominationError(code, field=field)
     return value
 
 
@@ -87,9 +88,9 @@ def batch_create(*, actor, body: str, term_name: str, seats: int, quota_plan: st
     """名额与结构方案 (R1): the UFWD opens a recommendation round for one body; nominations open with it."""
     _uf(actor)
     if body not in RosterBody.values:
-        raise ServiceError("invalid_choice", field="body", params={"field": _("推荐对象"), "value": body})
+        raise NominationError("invalid_choice", field="body", params={"field": _("推荐对象"), "value": body})
     if seats < 1:
-        raise ServiceError("posts_count_invalid", field="seats")
+        raise NominationError("posts_count_invalid", field="seats")
     batch = RepresentativeBatch.objects.create(
         body=body, term_name=_text(term_name, "incomplete_term", "term_name"), seats=seats,
         quota_plan=_text(quota_plan, "quota_required", "quota_plan"), election_date=election_date, created_by=actor)
@@ -107,7 +108,7 @@ def nominee_add(*, actor, batch: RepresentativeBatch, person: Person, nominated_
     _expect(batch, RepStatus.NOMINATION)
     if access.can_manage_representatives(actor):
         if nominated_by not in N.NominatedBy.values:
-            raise ServiceError("invalid_choice", field="nominated_by",
+            raise NominationError("invalid_choice", field="nominated_by",
                                params={"field": _("推荐方"), "value": nominated_by})
     else:
         # A recommending organisation nominates only in the name of its own unit.
@@ -120,9 +121,9 @@ def nominee_add(*, actor, batch: RepresentativeBatch, person: Person, nominated_
         # …and only people it put forward itself (it sees no other person record).
         _require(access.can_view_person(actor, person))
     if nominated_by != N.NominatedBy.UFWD and nominating_unit is None:
-        raise ServiceError("unit_required", field="nominating_unit")
+        raise NominationError("unit_required", field="nominating_unit")
     if batch.nominees.filter(person=person).exists():
-        raise ServiceError("already_nominated", field="person", params={"name": person.name})
+        raise NominationError("already_nominated", field="person", params={"name": person.name})
     nominee = RepresentativeNominee.objects.create(
         batch=batch, person=person, nominated_by=nominated_by, nominating_unit=nominating_unit,
         sector=_text(sector, "sector_required", "sector"), reason=_text(reason, "reason_required", "reason"),
@@ -142,9 +143,9 @@ def consultation_record(*, actor, batch: RepresentativeBatch, held_on: datetime.
     _expect(batch, RepStatus.NOMINATION, RepStatus.CONSULTATION)
     nominees = list(batch.nominees.select_related("person"))
     if not nominees:
-        raise ServiceError("no_nominees")
+        raise NominationError("no_nominees")
     if held_on is None:
-        raise ServiceError("date_required", field="held_on")
+        raise NominationError("date_required", field="held_on")
     needed = set()
     if any(n.person.party in DEMOCRATIC_PARTIES for n in nominees):
         needed.add(CONSULTED_PARTIES)
@@ -152,7 +153,7 @@ def consultation_record(*, actor, batch: RepresentativeBatch, held_on: datetime.
         needed.add(CONSULTED_ACFIC)
     missing = needed - set(consulted)
     if missing:
-        raise ServiceError("consultation_missing", field="consulted",
+        raise NominationError("consultation_missing", field="consulted",
                            params={"who": "、".join(str(CONSULTATION_CHOICES[m]) for m in sorted(missing))})
     batch.consultation_on, batch.consultation_with = held_on, sorted(set(consulted))
     batch.consultation_summary = _text(summary, "summary_required", "summary")
@@ -184,7 +185,7 @@ def nominee_check(*, actor, nominee: RepresentativeNominee, political: bool, int
     _expect(batch, RepStatus.VETTING)
     nominee = RepresentativeNominee.objects.select_for_update().get(pk=nominee.pk, batch=batch)
     if not (political and integrity and image) and not note.strip():
-        raise ServiceError("reason_required", field="note")
+        raise NominationError("reason_required", field="note")
     nominee.political_ok, nominee.integrity_ok, nominee.image_ok = political, integrity, image
     nominee.check_note = note.strip()
     nominee.save(update_fields=["political_ok", "integrity_ok", "image_ok", "check_note"])
@@ -218,7 +219,7 @@ def opinions_record(*, actor, batch: RepresentativeBatch, summary: str) -> Repre
     batch = _locked(batch)
     _expect(batch, RepStatus.LIST_COMPILED)
     if not batch.nominees.filter(listed=True).exists():
-        raise ServiceError("no_nominees")
+        raise NominationError("no_nominees")
     batch.opinions_summary = _text(summary, "summary_required", "summary")
     _set_status(batch, RepStatus.OPINIONS_SOUGHT, actor=actor, action="rep.opinions_sought",
                 comment=batch.opinions_summary, extra_fields=["opinions_summary"])
@@ -234,7 +235,7 @@ def committee_record(*, actor, batch: RepresentativeBatch, approved: bool, held_
     batch = _locked(batch)
     _expect(batch, RepStatus.SUBMITTED)
     if held_on is None:
-        raise ServiceError("date_required", field="held_on")
+        raise NominationError("date_required", field="held_on")
     batch.committee_on, batch.committee_ref = held_on, _text(minutes_ref, "minutes_required", "minutes_ref")
     status = RepStatus.APPROVED if approved else RepStatus.LIST_COMPILED
     _set_status(batch, status, actor=actor, action="rep.approved" if approved else "rep.revised",
@@ -268,9 +269,9 @@ def cppcc_adopt(*, actor, batch: RepresentativeBatch, held_on: datetime.date | N
     if not batch.is_cppcc:
         raise StaleStateError("stale_state")
     if held_on is None:
-        raise ServiceError("date_required", field="held_on")
+        raise NominationError("date_required", field="held_on")
     if standing_members < 1 or votes_for * 2 <= standing_members:
-        raise ServiceError("not_adopted", field="votes_for", params={"total": standing_members, "votes": votes_for})
+        raise NominationError("not_adopted", field="votes_for", params={"total": standing_members, "votes": votes_for})
     batch.adopted_on, batch.standing_members, batch.votes_for = held_on, standing_members, votes_for
     batch.nominees.filter(listed=True).update(outcome=N.Outcome.ADOPTED)
     _set_status(batch, RepStatus.STANDING_COMMITTEE_ADOPTED, actor=actor, action="rep.cppcc_adopted",
@@ -285,7 +286,7 @@ def cppcc_announce(*, actor, batch: RepresentativeBatch, announced_on: datetime.
     batch = _locked(batch)
     _statutory(batch, RepStatus.STANDING_COMMITTEE_ADOPTED)
     if announced_on is None:
-        raise ServiceError("date_required", field="announced_on")
+        raise NominationError("date_required", field="announced_on")
     batch.announced_on = announced_on
     _close(batch, actor=actor, action="rep.announced", status=RepStatus.ANNOUNCED, extra_fields=["announced_on"])
     return batch
@@ -309,7 +310,7 @@ def npc_nominate(*, actor, batch: RepresentativeBatch, election_date: datetime.d
         raise StaleStateError("stale_state")
     batch.election_date = election_date or batch.election_date
     if batch.election_date is None:
-        raise ServiceError("date_required", field="election_date")
+        raise NominationError("date_required", field="election_date")
     _set_status(batch, RepStatus.CANDIDATE_NOMINATED, actor=actor, action="rep.npc_nominated",
                 extra_fields=["election_date"], changes=list_deadlines(batch))
     return batch
@@ -317,11 +318,11 @@ def npc_nominate(*, actor, batch: RepresentativeBatch, election_date: datetime.d
 
 def _publish(batch, field, deadline_key, published_on):
     if published_on is None:
-        raise ServiceError("date_required", field="published_on")
+        raise NominationError("date_required", field="published_on")
     last = list_deadlines(batch)[deadline_key]
     if published_on > last:
         days = LIST_PUBLISH_DAYS if deadline_key == "list" else FORMAL_LIST_DAYS
-        raise ServiceError("list_too_late", field="published_on", params={
+        raise NominationError("list_too_late", field="published_on", params={
             "days": days, "last": last, "election": batch.election_date})
     setattr(batch, field, published_on)
 

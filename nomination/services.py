@@ -22,10 +22,11 @@ from django.utils.translation import gettext_lazy
 
 from notifications.services import notify
 from workflows import audit
-from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
+from workflows.errors import PermissionDeniedError, StaleStateError
 from workflows.models import Unit, UnitMembership
 
 from . import access, errors, identity, masking, roles  # noqa: F401  (errors registers the messages)
+from .errors import NominationError
 from .models import (
     NON_CPC_CHOICES,
     RECOMMENDABLE_STATES,
@@ -164,7 +165,7 @@ def _parse_identity(raw: str) -> identity.IdentityNumber:
     try:
         return identity.parse(raw)
     except ValidationError as error:
-        raise ServiceError("invalid_id_number", field="id_number", params={"error": error.messages[0]}) from None
+        raise NominationError("invalid_id_number", field="id_number", params={"error": error.messages[0]}) from None
 
 
 def _check_duplicate(actor, digest: str, *, exclude_pk=None):
@@ -172,9 +173,9 @@ def _check_duplicate(actor, digest: str, *, exclude_pk=None):
     if existing is None:
         return
     if access.is_department_staff(actor):
-        raise ServiceError("duplicate_id_number", field="id_number", params={"name": existing.name})
+        raise NominationError("duplicate_id_number", field="id_number", params={"name": existing.name})
     # A recommending organisation learns only that the department already knows the person, not who it is.
-    raise ServiceError("duplicate_id_number_hidden", field="id_number")
+    raise NominationError("duplicate_id_number_hidden", field="id_number")
 
 
 def _validate(data: PersonData, *, require_id: bool):
@@ -184,13 +185,13 @@ def _validate(data: PersonData, *, require_id: bool):
     if require_id and not data.id_number.strip():
         missing.insert(1, str(_("身份证号")))
     if missing:
-        raise ServiceError("incomplete", params={"fields": "、".join(missing)})
+        raise NominationError("incomplete", params={"fields": "、".join(missing)})
     if data.party == Affiliation.CPC:
-        raise ServiceError("cpc_member", field="party")
+        raise NominationError("cpc_member", field="party")
     for name, (label, allowed) in CHOICE_FIELDS.items():
         value = getattr(data, name)
         if value not in allowed:
-            raise ServiceError("invalid_choice", field=name, params={"field": label, "value": value})
+            raise NominationError("invalid_choice", field=name, params={"field": label, "value": value})
 
 
 def _apply(person: Person, data: PersonData) -> dict:
@@ -250,13 +251,13 @@ def _link_roster_entries(person: Person):
 def _recommending_unit(actor, unit: Unit | None) -> Unit:
     if access.is_department_staff(actor):
         if unit is None:
-            raise ServiceError("unit_required", field="recommending_unit")
+            raise NominationError("unit_required", field="recommending_unit")
         return unit
     own = list(Unit.objects.filter(pk__in=access.own_unit_ids(actor)))
     if unit is None and len(own) == 1:
         return own[0]
     if unit is None:
-        raise ServiceError("unit_required", field="recommending_unit")
+        raise NominationError("unit_required", field="recommending_unit")
     _require(unit in own, "unit_not_yours")
     return unit
 
@@ -264,7 +265,7 @@ def _recommending_unit(actor, unit: Unit | None) -> Unit:
 def _recommend(actor, person: Person, unit: Unit, reason: str):
     reason = reason.strip()
     if not reason:
-        raise ServiceError("reason_required", field="reason")
+        raise NominationError("reason_required", field="reason")
     person.recommending_unit, person.recommended_by, person.recommended_at = unit, actor, timezone.now()
     person.recommendation_reason = reason
     # A fresh recommendation starts a fresh round: earlier confirmations and outcomes belong to the last one.
@@ -321,7 +322,7 @@ def person_recommend(*, actor, data: PersonData, reason: str, recommending_unit:
     _require(access.can_recommend_people(actor))
     unit = _recommending_unit(actor, recommending_unit)
     if not reason.strip():
-        raise ServiceError("reason_required", field="reason")
+        raise NominationError("reason_required", field="reason")
     person = _new_person(actor, data)
     audit.record(subject=person, actor=actor, action="person.created", to_state=person.pool_state)
     _recommend(actor, person, unit, reason)
@@ -350,7 +351,7 @@ def _add_record(actor, person: Person, record, summary: str):
     person = _locked(person)
     started, ended = getattr(record, "started_on", None), getattr(record, "ended_on", None)
     if started and ended and ended < started:
-        raise ServiceError("dates_reversed", field="ended_on")
+        raise NominationError("dates_reversed", field="ended_on")
     record.person, record.recorded_by = person, actor
     record.save()
     audit.record(subject=person, actor=actor, action="person.record_added",
@@ -362,7 +363,7 @@ def _add_record(actor, person: Person, record, summary: str):
 def person_add_post(*, actor, person: Person, started_on, unit: str, post: str, ended_on=None,
                     note: str = "") -> PostRecord:
     if not (unit.strip() and post.strip() and started_on):
-        raise ServiceError("incomplete", params={"fields": "、".join([_("起始时间"), _("单位"), _("职务")])})
+        raise NominationError("incomplete", params={"fields": "、".join([_("起始时间"), _("单位"), _("职务")])})
     record = PostRecord(started_on=started_on, ended_on=ended_on, unit=unit.strip(), post=post.strip(), note=note)
     return _add_record(actor, person, record, f"{record.unit}{record.post}")
 
@@ -371,9 +372,9 @@ def person_add_post(*, actor, person: Person, started_on, unit: str, post: str, 
 def person_add_training(*, actor, person: Person, kind: str, title: str, started_on, ended_on=None,
                         organiser: str = "", note: str = "") -> TrainingRecord:
     if kind not in TrainingRecord.Kind.values:
-        raise ServiceError("invalid_choice", field="kind", params={"field": _("类型"), "value": kind})
+        raise NominationError("invalid_choice", field="kind", params={"field": _("类型"), "value": kind})
     if not (title.strip() and started_on):
-        raise ServiceError("incomplete", params={"fields": "、".join([_("培训班次或挂职单位及职务"), _("起始时间")])})
+        raise NominationError("incomplete", params={"fields": "、".join([_("培训班次或挂职单位及职务"), _("起始时间")])})
     record = TrainingRecord(kind=kind, title=title.strip(), organiser=organiser, started_on=started_on,
                             ended_on=ended_on, note=note)
     return _add_record(actor, person, record, f"{record.get_kind_display()} {record.title}")
@@ -383,9 +384,9 @@ def person_add_training(*, actor, person: Person, kind: str, title: str, started
 def person_add_assessment(*, actor, person: Person, kind: str, year: int, result: str, issued_by: str = "",
                           comment: str = "") -> Assessment:
     if kind not in Assessment.Kind.values:
-        raise ServiceError("invalid_choice", field="kind", params={"field": _("类型"), "value": kind})
+        raise NominationError("invalid_choice", field="kind", params={"field": _("类型"), "value": kind})
     if not (result.strip() and year):
-        raise ServiceError("incomplete", params={"fields": "、".join([_("年度"), _("结果")])})
+        raise NominationError("incomplete", params={"fields": "、".join([_("年度"), _("结果")])})
     record = Assessment(kind=kind, year=year, result=result.strip(), issued_by=issued_by, comment=comment)
     return _add_record(actor, person, record, f"{year} {record.get_kind_display()}")
 
@@ -394,7 +395,7 @@ def person_add_assessment(*, actor, person: Person, kind: str, year: int, result
 def person_add_family_member(*, actor, person: Person, relation: str, name: str, birth_month: str = "",
                              political_status: str = "", work_and_post: str = "") -> FamilyMember:
     if not (relation.strip() and name.strip()):
-        raise ServiceError("incomplete", params={"fields": "、".join([_("称谓"), _("姓名")])})
+        raise NominationError("incomplete", params={"fields": "、".join([_("称谓"), _("姓名")])})
     record = FamilyMember(relation=relation.strip(), name=name.strip(), birth_month=birth_month,
                           political_status=political_status, work_and_post=work_and_post)
     # The audit row names the kind of record only: family details are sensitive.
@@ -430,7 +431,7 @@ def pool_assess(*, actor, person: Person, suitable: bool, comment: str, issued_b
     person = _locked(person)
     _expect_state(person, PoolState.ASSESSING)
     if not comment.strip():
-        raise ServiceError("reason_required", field="comment")
+        raise NominationError("reason_required", field="comment")
     Assessment.objects.create(
         person=person, kind=Assessment.Kind.EVALUATION, year=timezone.localdate().year,
         result=_("适宜入库") if suitable else _("暂不宜入库"), issued_by=issued_by, comment=comment.strip(),
@@ -493,7 +494,7 @@ def pool_decline(*, actor, person: Person, reason: str) -> Person:
     person = _locked(person)
     _expect_state(person, PoolState.PROPOSED, PoolState.ASSESSING, PoolState.CONFIRMING)
     if not reason.strip():
-        raise ServiceError("reason_required", field="reason")
+        raise NominationError("reason_required", field="reason")
     event = _set_state(person, PoolState.NOT_ADMITTED, actor=actor, action="pool.declined", comment=reason.strip())
     _notify_event(event, _unit_users(person.recommending_unit), _("%(name)s未予入库") % {"name": person.name},
                   _link(person))
@@ -508,7 +509,7 @@ def pool_use(*, actor, person: Person, unit: str, post: str, used_on: datetime.d
     person = _locked(person)
     _expect_state(person, PoolState.IN_POOL)
     if not (unit.strip() and post.strip() and used_on):
-        raise ServiceError("post_required", field="post")
+        raise NominationError("post_required", field="post")
     changes = {"work_unit": [person.work_unit, unit.strip()], "current_post": [person.current_post, post.strip()]}
     person.work_unit, person.current_post = unit.strip(), post.strip()
     person.used_on, person.used_post = used_on, f"{unit.strip()}{post.strip()}"
@@ -532,7 +533,7 @@ def person_take_post(*, actor, person: Person, unit: str, post: str, started_on:
     _require(access.can_manage_pool(actor) or access.can_manage_cases(actor))
     person = _locked(person)
     if not (unit.strip() and post.strip() and started_on):
-        raise ServiceError("post_required", field="post")
+        raise NominationError("post_required", field="post")
     changes = {"work_unit": [person.work_unit, unit.strip()], "current_post": [person.current_post, post.strip()]}
     PostRecord.objects.filter(person=person, ended_on__isnull=True).update(ended_on=started_on)
     person.work_unit, person.current_post = unit.strip(), post.strip()
@@ -567,9 +568,9 @@ def person_leave_post(*, actor, person: Person, case, note: str) -> Person:
 
 def _remove(actor, person: Person, reason: str, note: str, comment: str = ""):
     if reason not in RemovalReason.values:
-        raise ServiceError("invalid_choice", field="reason", params={"field": _("出库原因"), "value": reason})
+        raise NominationError("invalid_choice", field="reason", params={"field": _("出库原因"), "value": reason})
     if reason == RemovalReason.OTHER and not note.strip():
-        raise ServiceError("removal_note_required", field="note")
+        raise NominationError("removal_note_required", field="note")
     person.removal_reason, person.removal_note, person.removed_at = reason, note.strip(), timezone.now()
     _set_state(person, PoolState.REMOVED, actor=actor, action="pool.removed", comment=comment or note.strip(),
                extra_fields=["removal_reason", "removal_note", "removed_at"],
@@ -593,9 +594,9 @@ def pool_review(*, actor, person: Person, year: int, result: str, comment: str =
     person = _locked(person)
     _expect_state(person, PoolState.IN_POOL)
     if result not in PoolReview.Result.values:
-        raise ServiceError("invalid_choice", field="result", params={"field": _("结论"), "value": result})
+        raise NominationError("invalid_choice", field="result", params={"field": _("结论"), "value": result})
     if PoolReview.objects.filter(person=person, year=year).exists():
-        raise ServiceError("review_exists", field="year", params={"year": year})
+        raise NominationError("review_exists", field="year", params={"year": year})
     review = PoolReview.objects.create(person=person, year=year, result=result, comment=comment.strip(),
                                        reviewed_by=actor)
     audit.record(subject=person, actor=actor, action="pool.reviewed", comment=comment.strip(),
@@ -660,13 +661,13 @@ def roster_term_open(*, actor, body: str, number: int, name: str, starts_on: dat
     """换届: open a new term of a body; the current one becomes history with its entries kept."""
     _require(access.can_manage_rosters(actor))
     if not name.strip() or not starts_on or not number:
-        raise ServiceError("incomplete", params={"fields": "、".join([_("届次"), _("名称"), _("开始日期")])})
+        raise NominationError("incomplete", params={"fields": "、".join([_("届次"), _("名称"), _("开始日期")])})
     current = RosterTerm.objects.select_for_update().filter(body=body, is_current=True).first()
     if RosterTerm.objects.filter(body=body, number=number).exists():
-        raise ServiceError("term_exists", field="number", params={"number": number})
+        raise NominationError("term_exists", field="number", params={"number": number})
     if current is not None:
         if number <= current.number:
-            raise ServiceError("term_not_newer", field="number", params={"number": current.number})
+            raise NominationError("term_not_newer", field="number", params={"number": current.number})
         current.is_current = False
         current.ends_on = current.ends_on or starts_on - datetime.timedelta(days=1)
         current.save(update_fields=["is_current", "ends_on"])
@@ -677,7 +678,7 @@ def roster_term_open(*, actor, body: str, number: int, name: str, starts_on: dat
                                              is_current=True)
     except IntegrityError:
         # Someone opened this body's term between the check and the insert.
-        raise ServiceError("term_exists", field="number", params={"number": number}) from None
+        raise NominationError("term_exists", field="number", params={"number": number}) from None
     audit.record(subject=term, actor=actor, action="roster.term_opened",
                  changes={"previous": str(current) if current else ""})
     return term
@@ -728,11 +729,11 @@ def staffing_target_save(*, actor, year: int, team: str, required: int, filled: 
     _require(access.can_manage_staffing(actor))
     team = team.strip()
     if not team or not year:
-        raise ServiceError("incomplete", params={"fields": "、".join([_("年度"), _("领导班子")])})
+        raise NominationError("incomplete", params={"fields": "、".join([_("年度"), _("领导班子")])})
     if required is None or filled is None or required < 0 or filled < 0:
-        raise ServiceError("numbers_invalid", field="required")
+        raise NominationError("numbers_invalid", field="required")
     if StaffingTarget.objects.filter(year=year, team=team).exclude(pk=target.pk if target else None).exists():
-        raise ServiceError("team_exists", field="team", params={"year": year, "team": team})
+        raise NominationError("team_exists", field="team", params={"year": year, "team": team})
     if target is None:
         target = StaffingTarget(year=year, team=team, required=required, filled=filled, note=note.strip(),
                                 updated_by=actor)
@@ -740,7 +741,7 @@ def staffing_target_save(*, actor, year: int, team: str, required: int, filled: 
             with transaction.atomic():
                 target.save()
         except IntegrityError:
-            raise ServiceError("team_exists", field="team", params={"year": year, "team": team}) from None
+            raise NominationError("team_exists", field="team", params={"year": year, "team": team}) from None
         audit.record(subject=target, actor=actor, action="staffing.saved",
                      changes={"required": required, "filled": filled})
         return target

@@ -127,6 +127,7 @@ chains.register(chains.SlotSpec(
     skip_fields={"co_units": _("会办单位"), "category": _("答复分类")},
     case_values=lambda reply: {"co_units": ",".join(map(str, co_unit_ids(reply))), "category": reply.category.code},
     timeline_subject=lambda reply: reply.assignment.proposal,
+    case_of=lambda reply: reply.assignment.proposal,
     overdue_supervisors=_reply_supervisors,
     board="proposals",
 ))

@@ -2,9 +2,10 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from workflows.errors import MESSAGES
+from workflows.errors import ServiceError, register
 
-MESSAGES.update(
+MESSAGES = register(
+    "proposals",
     {
         "not_eligible": _("%(name)s 不是本届政协委员，不能提出或联名提案。"),
         "no_current_term": _("尚未设置本届政协，请联系管理员。"),
@@ -47,3 +48,7 @@ MESSAGES.update(
         "attachment_count": _("每件提案最多上传 %(limit)s 个附件。"),
     }
 )
+
+
+class ProposalError(ServiceError):
+    namespace = "proposals"

@@ -26,10 +26,11 @@ from workflows import access as workflows_access
 from workflows import audit, due, engine, stages
 from workflows.calendar import add_months as calendar_add_months
 from workflows.calendar import compute_due
-from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
+from workflows.errors import PermissionDeniedError, StaleStateError
 from workflows.models import AccessGrant, DueItem, UnitMembership
 
 from . import access, chains, errors  # noqa: F401  (errors registers the proposal messages)
+from .errors import ProposalError
 from .flows import ProposalFlow
 from .models import (
     Assignment,
@@ -130,13 +131,13 @@ def _unit_members(unit_id: int):
 def current_term() -> Term:
     term = Term.objects.filter(is_current=True).first()
     if term is None:
-        raise ServiceError("no_current_term")
+        raise ProposalError("no_current_term")
     return term
 
 
 def _check_eligible(term: Term, user):
     if access.current_member(user, term) is None:
-        raise ServiceError("not_eligible", params={"name": user.get_full_name() or user.get_username()})
+        raise ProposalError("not_eligible", params={"name": user.get_full_name() or user.get_username()})
 
 
 def _validate_content(content: ProposalContent, *, term: Term, proposer, for_submission: bool):
@@ -151,22 +152,22 @@ def _validate_content(content: ProposalContent, *, term: Term, proposer, for_sub
         if not content.topic_id:
             missing.append(("topic", _("类别")))
     if missing:
-        raise ServiceError("incomplete", params={"fields": "、".join(str(label) for _field, label in missing)},
+        raise ProposalError("incomplete", params={"fields": "、".join(str(label) for _field, label in missing)},
                            field=missing[0][0] if len(missing) == 1 else None)
     if content.kind in Proposal.COLLECTIVE_KINDS:
         if not content.organisation_name.strip() or not content.contact_person.strip():
-            raise ServiceError("collective_needs_organisation", field="organisation_name")
+            raise ProposalError("collective_needs_organisation", field="organisation_name")
     else:
         _check_eligible(term, proposer)
     if content.kind == Proposal.Kind.JOINT:
         if proposer.pk in content.cosigner_ids:
-            raise ServiceError("cosigner_is_proposer", field="cosigners")
+            raise ProposalError("cosigner_is_proposer", field="cosigners")
         if for_submission and not content.cosigner_ids:
-            raise ServiceError("joint_needs_cosigners", field="cosigners")
+            raise ProposalError("joint_needs_cosigners", field="cosigners")
         for user in get_user_model().objects.filter(pk__in=content.cosigner_ids):
             _check_eligible(term, user)
     if for_submission and not content.no_secret_confirmed:
-        raise ServiceError("secret_not_confirmed", field="no_secret_confirmed")
+        raise ProposalError("secret_not_confirmed", field="no_secret_confirmed")
 
 
 def _apply_content(proposal: Proposal, content: ProposalContent):
@@ -227,7 +228,7 @@ def proposal_save_draft(*, actor, content: ProposalContent, proposal: Proposal |
         proposal = _locked(proposal)
         if not access.can_edit(actor, proposal):
             if proposal.status not in (ProposalStatus.DRAFT, ProposalStatus.RETURNED):
-                raise ServiceError("not_editable")
+                raise ProposalError("not_editable")
             raise PermissionDeniedError("permission_denied")
         _validate_content(content, term=proposal.term, proposer=proposal.first_proposer, for_submission=False)
         before = {f: getattr(proposal, f) for f in ("kind", "title", "reasons", "suggestions", "topic_id")}
@@ -264,7 +265,7 @@ def proposal_submit(*, actor, proposal: Proposal) -> Proposal:
     if proposal.status == ProposalStatus.DRAFT:
         proposal.timing, proposal.session = _timing(proposal.term, timezone.localdate(now))
         if proposal.kind in Proposal.PLENARY_ONLY_KINDS and proposal.timing != Proposal.Timing.PLENARY:
-            raise ServiceError("plenary_only")
+            raise ProposalError("plenary_only")
     if proposal.kind == Proposal.Kind.JOINT:
         item = due.open_due_item(
             subject=proposal, purpose="cosign", title=_("联名确认：%(title)s") % {"title": proposal.title},
@@ -352,9 +353,9 @@ def proposal_withdraw(*, actor, proposal: Proposal, reason: str) -> Proposal:
     proposal = _locked(proposal)
     _require(access.is_proposer(actor, proposal))
     if proposal.status not in access.WITHDRAWABLE:
-        raise ServiceError("not_withdrawable")
+        raise ProposalError("not_withdrawable")
     if not reason.strip():
-        raise ServiceError("reason_required", field="reason")
+        raise ProposalError("reason_required", field="reason")
     _set_status(proposal, ProposalStatus.WITHDRAWN, actor=actor, action="proposal.withdrawn", comment=reason.strip())
     if proposal.process_id:
         engine.cancel_process(process=proposal.process)
@@ -380,12 +381,12 @@ def attachment_add(*, actor, proposal: Proposal, upload) -> Attachment:
     name = (upload.name or "").replace("\x00", "").split("/")[-1].split("\\")[-1][:200] or "file"
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size > limit:
-        raise ServiceError("attachment_size", field="attachments", params={"name": name, "limit": limit // 2**20})
+        raise ProposalError("attachment_size", field="attachments", params={"name": name, "limit": limit // 2**20})
     if proposal.attachments.count() >= MAX_ATTACHMENTS:
-        raise ServiceError("attachment_count", field="attachments", params={"limit": MAX_ATTACHMENTS})
+        raise ProposalError("attachment_count", field="attachments", params={"limit": MAX_ATTACHMENTS})
     mime = _sniff(upload)
     if mime not in ALLOWED_ATTACHMENTS or not name.lower().endswith(ALLOWED_ATTACHMENTS[mime]):
-        raise ServiceError("attachment_type", field="attachments", params={"name": name})
+        raise ProposalError("attachment_type", field="attachments", params={"name": name})
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -500,13 +501,13 @@ def proposal_reject(*, actor, proposal: Proposal, ground: str, disposition: str,
     """不予立案 with one of the ten grounds; forwarding elsewhere needs the proposer's consent (DOMAIN §2.3)."""
     proposal, task = _review_guard(actor, proposal)
     if ground not in Proposal.RejectionGround.values:
-        raise ServiceError("ground_required", field="ground")
+        raise ProposalError("ground_required", field="ground")
     if disposition not in Proposal.Disposition.values:
-        raise ServiceError("disposition_required", field="disposition")
+        raise ProposalError("disposition_required", field="disposition")
     if disposition != Proposal.Disposition.NONE and proposer_consent is None:
-        raise ServiceError("consent_required", field="proposer_consent")
+        raise ProposalError("consent_required", field="proposer_consent")
     if not comment.strip():
-        raise ServiceError("comment_required", field="comment")
+        raise ProposalError("comment_required", field="comment")
     _decide(actor, task, comment, "reject")
     proposal.rejection_ground, proposal.disposition = ground, disposition
     proposal.proposer_consent = proposer_consent if disposition != Proposal.Disposition.NONE else None
@@ -533,7 +534,7 @@ def proposal_merge(*, actor, proposal: Proposal, master: Proposal, comment: str)
     master = Proposal.objects.get(pk=master.pk)
     if (master.pk == proposal.pk or master.term_id != proposal.term_id or master.serial is None
             or master.status in (ProposalStatus.MERGED, ProposalStatus.WITHDRAWN, ProposalStatus.NOT_ACCEPTED)):
-        raise ServiceError("master_invalid", field="master")
+        raise ProposalError("master_invalid", field="master")
     _decide(actor, task, comment, "merge")
     proposal.master = master
     proposal.review_comment = comment.strip()
@@ -561,7 +562,7 @@ def proposal_return(*, actor, proposal: Proposal, comment: str) -> Proposal:
     task = stages.open_task_for(actor, _review_chain(proposal)) if _review_chain(proposal) else None
     _require(task is not None)
     if not comment.strip():
-        raise ServiceError("comment_required", field="comment")
+        raise ProposalError("comment_required", field="comment")
     stages.return_to(actor=actor, task=task, to_order=None, comment=comment)
     return Proposal.objects.get(pk=proposal.pk)
 
@@ -600,15 +601,15 @@ def review_chain_finished(*, run, outcome: str, actor):
 def _validate_plan(mode: str, lead_ids, co_ids):
     all_ids = list(lead_ids) + list(co_ids)
     if not all_ids:
-        raise ServiceError("units_required", field="units")
+        raise ProposalError("units_required", field="units")
     if len(set(all_ids)) != len(all_ids):
-        raise ServiceError("unit_twice", field="units")
+        raise ProposalError("unit_twice", field="units")
     if mode == Assignment.Role.SOLE and (len(lead_ids) != 1 or co_ids):
-        raise ServiceError("sole_one_unit", field="units")
+        raise ProposalError("sole_one_unit", field="units")
     if mode == Assignment.Role.LEAD and (len(lead_ids) != 1 or not co_ids):
-        raise ServiceError("lead_required", field="units")
+        raise ProposalError("lead_required", field="units")
     if mode == Assignment.Role.SEPARATE and (len(lead_ids) < 2 or co_ids):
-        raise ServiceError("separate_required", field="units")
+        raise ProposalError("separate_required", field="units")
 
 
 def _new_assignment(*, proposal: Proposal, unit_id: int, role: str, actor, now) -> Assignment:
@@ -715,10 +716,10 @@ def assignment_request_adjustment(*, actor, assignment: Assignment, reason: str)
     if assignment.state != Assignment.State.PENDING_RECEIPT:
         raise StaleStateError("stale_state")
     if timezone.now() > assignment.receipt_due_at:
-        raise ServiceError("adjustment_window_closed", params={
+        raise ProposalError("adjustment_window_closed", params={
             "due": timezone.localtime(assignment.receipt_due_at).strftime("%Y-%m-%d")})
     if not reason.strip():
-        raise ServiceError("reason_required", field="reason")
+        raise ProposalError("reason_required", field="reason")
     assignment.state, assignment.adjustment_reason = Assignment.State.DISPUTED, reason.strip()
     assignment.save(update_fields=["state", "adjustment_reason"])
     audit.record(subject=assignment, actor=actor, action="assignment.adjustment_requested", comment=reason.strip(),
@@ -743,15 +744,15 @@ def assignment_decide_adjustment(*, actor, assignment: Assignment, approve: bool
         raise StaleStateError("stale_state")
     _require(access.can_decide_adjustment(actor, assignment))
     if not comment.strip():
-        raise ServiceError("comment_required", field="comment")
+        raise ProposalError("comment_required", field="comment")
     now = timezone.now()
     due.close_due_items(subject=assignment, purpose="adjustment")
     assignment.adjustment_decision = comment.strip()
     if approve:
         if not new_unit_id:
-            raise ServiceError("new_unit_required", field="new_unit")
+            raise ProposalError("new_unit_required", field="new_unit")
         if proposal.assignments.filter(unit_id=new_unit_id).exclude(state=Assignment.State.REASSIGNED).exists():
-            raise ServiceError("unit_twice", field="new_unit")
+            raise ProposalError("unit_twice", field="new_unit")
         assignment.state = Assignment.State.REASSIGNED
         assignment.save(update_fields=["state", "adjustment_decision"])
         replacement = _new_assignment(proposal=proposal, unit_id=new_unit_id, role=assignment.role, actor=actor, now=now)
@@ -794,11 +795,11 @@ def contact_log_add(*, actor, assignment: Assignment, held_on, form: str, partic
     """沟通记录 (办前面商 and later contact); the first one closes the pre-handling contact window."""
     assignment, proposal = _unit_guard(actor, assignment, Assignment.State.RECEIVED, Assignment.State.REPLIED)
     if form not in ContactLog.Form.values:
-        raise ServiceError("invalid", field="form")
+        raise ProposalError("invalid", field="form")
     if not participants.strip() or not summary.strip():
-        raise ServiceError("incomplete", params={"fields": "、".join([str(_("参加人员")), str(_("内容摘要"))])})
+        raise ProposalError("incomplete", params={"fields": "、".join([str(_("参加人员")), str(_("内容摘要"))])})
     if held_on > timezone.localdate():
-        raise ServiceError("future_date", field="held_on")
+        raise ProposalError("future_date", field="held_on")
     log = ContactLog.objects.create(assignment=assignment, held_on=held_on, form=form,
                                     participants=participants.strip(), summary=summary.strip(), recorded_by=actor)
     due.close_due_items(subject=assignment, purpose="contact")
@@ -814,7 +815,7 @@ def co_opinion_submit(*, actor, assignment: Assignment, body: str) -> CoOpinion:
     if assignment.role != Assignment.Role.CO:
         raise PermissionDeniedError("permission_denied")
     if not body.strip():
-        raise ServiceError("comment_required", field="body")
+        raise ProposalError("comment_required", field="body")
     opinion = CoOpinion.objects.create(assignment=assignment, body=body.strip(), submitted_by=actor)
     assignment.state = Assignment.State.REPLIED
     assignment.save(update_fields=["state"])
@@ -835,16 +836,16 @@ def extension_request(*, actor, assignment: Assignment, until, reason: str) -> E
     if assignment.role not in ANSWERING_ROLES:
         raise PermissionDeniedError("permission_denied")
     if not reason.strip():
-        raise ServiceError("reason_required", field="reason")
+        raise ProposalError("reason_required", field="reason")
     current = timezone.localdate(assignment.reply_due_at)
     limit = calendar_add_months(timezone.localdate(assignment.assigned_at),
                                 ProposalSettings.current().max_extension_months)
     if until <= current:
-        raise ServiceError("extension_not_later", params={"due": current}, field="until")
+        raise ProposalError("extension_not_later", params={"due": current}, field="until")
     if until > limit:
-        raise ServiceError("extension_too_long", params={"limit": limit}, field="until")
+        raise ProposalError("extension_too_long", params={"limit": limit}, field="until")
     if assignment.extensions.filter(status=Extension.Status.PENDING).exists():
-        raise ServiceError("extension_pending")
+        raise ProposalError("extension_pending")
     extension = Extension.objects.create(assignment=assignment, requested_until=until, reason=reason.strip(),
                                          requested_by=actor)
     audit.record(subject=proposal, actor=actor, action="assignment.extension_requested",
@@ -864,7 +865,7 @@ def extension_decide(*, actor, extension: Extension, approve: bool, comment: str
     if extension.status != Extension.Status.PENDING:
         raise StaleStateError("stale_state")
     if not comment.strip():
-        raise ServiceError("comment_required", field="comment")
+        raise ProposalError("comment_required", field="comment")
     extension.status = Extension.Status.APPROVED if approve else Extension.Status.REFUSED
     extension.decided_by, extension.decided_at, extension.decision = actor, timezone.now(), comment.strip()
     extension.save(update_fields=["status", "decided_by", "decided_at", "decision"])
@@ -904,15 +905,15 @@ def _validate_reply(content: ReplyContent):
         (content.contact_person.strip(), _("联系人")), (content.contact_phone.strip(), _("联系电话")),
     ) if not value]
     if missing:
-        raise ServiceError("incomplete", params={"fields": "、".join(missing)})
+        raise ProposalError("incomplete", params={"fields": "、".join(missing)})
     if content.publicity not in Reply.Publicity.values:
-        raise ServiceError("invalid", field="publicity")
+        raise ProposalError("invalid", field="publicity")
     if content.publicity == Reply.Publicity.NONE and not content.publicity_reason.strip():
-        raise ServiceError("publicity_reason_required", field="publicity_reason")
+        raise ProposalError("publicity_reason_required", field="publicity_reason")
     if content.publicity == Reply.Publicity.SUMMARY and not content.summary.strip():
-        raise ServiceError("summary_required", field="summary")
+        raise ProposalError("summary_required", field="summary")
     if not OutcomeCategory.objects.filter(pk=content.category_id, is_active=True).exists():
-        raise ServiceError("invalid", field="category")
+        raise ProposalError("invalid", field="category")
 
 
 @transaction.atomic
@@ -924,7 +925,7 @@ def reply_save_draft(*, actor, assignment: Assignment, content: ReplyContent) ->
     _validate_reply(content)
     reply = assignment.replies.filter(round=proposal.handling_round).first()
     if reply is not None and reply.status != Reply.Status.DRAFT:
-        raise ServiceError("reply_in_review")
+        raise ProposalError("reply_in_review")
     fields = {
         "body": content.body.strip(), "category_id": content.category_id,
         "reference_number": content.reference_number.strip(), "publicity": content.publicity,
@@ -953,7 +954,7 @@ def reply_submit(*, actor, reply: Reply) -> Reply:
     if assignment.role == Assignment.Role.LEAD:
         waiting = proposal.assignments.filter(role=Assignment.Role.CO, state__in=Assignment.OPEN_STATES)
         if waiting.exists():
-            raise ServiceError("co_opinions_missing", params={"units": "、".join(str(a.unit) for a in waiting)})
+            raise ProposalError("co_opinions_missing", params={"units": "、".join(str(a.unit) for a in waiting)})
     reply.status = Reply.Status.IN_REVIEW
     reply.save(update_fields=["status"])
     reply.chain = stages.start_chain(slot_code=chains.REPLY, subject=reply, actor=actor)
@@ -974,7 +975,7 @@ def reply_change_category(*, actor, reply: Reply, category: OutcomeCategory, com
     reply = Reply.objects.select_for_update().select_related("assignment__proposal", "category").get(pk=reply.pk)
     _require(reply_review_task(actor, reply) is not None)
     if not comment.strip():
-        raise ServiceError("comment_required", field="comment")
+        raise ProposalError("comment_required", field="comment")
     if category.pk == reply.category_id:
         return reply
     before = reply.category
@@ -1069,9 +1070,9 @@ def evaluation_submit(*, actor, proposal: Proposal, work_rating: str, result_rat
     _require(any(user.pk == evaluator.pk for user in evaluators(proposal)))
     ratings = (Evaluation.Rating.SATISFIED, Evaluation.Rating.BASIC, Evaluation.Rating.DISSATISFIED)
     if work_rating not in ratings or result_rating not in ratings:
-        raise ServiceError("rating_required", field="result_rating")
+        raise ProposalError("rating_required", field="result_rating")
     if result_rating == Evaluation.Rating.DISSATISFIED and not comment.strip():
-        raise ServiceError("dissatisfied_needs_reason", field="comment")
+        raise ProposalError("dissatisfied_needs_reason", field="comment")
     if proposal.evaluations.filter(round=proposal.handling_round, evaluator=evaluator).exists():
         raise StaleStateError("stale_state")
     evaluation = Evaluation.objects.create(
@@ -1165,9 +1166,9 @@ def record_add(*, actor, proposal: Proposal, kind: str, held_on, participants: s
     if kind == CaseRecord.Kind.FACE_MEETING and proposal.status != ProposalStatus.EVALUATED:
         raise StaleStateError("stale_state")
     if not summary.strip():
-        raise ServiceError("incomplete", params={"fields": str(_("内容"))})
+        raise ProposalError("incomplete", params={"fields": str(_("内容"))})
     if held_on > timezone.localdate():
-        raise ServiceError("future_date", field="held_on")
+        raise ProposalError("future_date", field="held_on")
     record = CaseRecord.objects.create(proposal=proposal, kind=kind, held_on=held_on,
                                        participants=participants.strip(), summary=summary.strip(), recorded_by=actor)
     if kind == CaseRecord.Kind.FACE_MEETING:
@@ -1185,7 +1186,7 @@ def proposal_conclude(*, actor, proposal: Proposal, comment: str = "") -> Propos
     second_dissatisfied = proposal.handling_round > 1 and proposal.evaluations.filter(
         round=proposal.handling_round, result_rating=Evaluation.Rating.DISSATISFIED).exists()
     if second_dissatisfied and not proposal.records.filter(kind=CaseRecord.Kind.FACE_MEETING).exists():
-        raise ServiceError("face_meeting_required")
+        raise ProposalError("face_meeting_required")
     proposal.concluded_at = timezone.now()
     _set_status(proposal, ProposalStatus.CONCLUDED, actor=actor, action="proposal.concluded", comment=comment.strip(),
                 extra_fields=["concluded_at"])
@@ -1205,7 +1206,7 @@ def key_propose(*, actor, proposal: Proposal, comment: str) -> Proposal:
     proposal = _locked(proposal)
     _require(actor.has_perm("proposals.review_proposal"))
     if proposal.serial is None or proposal.status in (ProposalStatus.MERGED, ProposalStatus.CONCLUDED):
-        raise ServiceError("not_key_candidate")
+        raise ProposalError("not_key_candidate")
     if proposal.key_status:
         raise StaleStateError("stale_state")
     proposal.key_status = "proposed"
@@ -1223,9 +1224,9 @@ def key_decide(*, actor, proposal: Proposal, approved: bool, decided_on, decisio
     if proposal.key_status != "proposed":
         raise StaleStateError("stale_state")
     if not decision.strip():
-        raise ServiceError("comment_required", field="decision")
+        raise ProposalError("comment_required", field="decision")
     if approved and supervisor is None:
-        raise ServiceError("supervisor_required", field="supervisor")
+        raise ProposalError("supervisor_required", field="supervisor")
     proposal.key_status = "key" if approved else "declined"
     proposal.key_supervisor = supervisor if approved else None
     proposal.key_lead_official = lead_official if approved else None

@@ -19,6 +19,7 @@ from workflows.feedback import show_error
 from workflows.models import UnitMembership
 
 from . import access, chains, selectors, services
+from .errors import ProposalError
 from .filters import ProposalFilter
 from .forms import (
     AdjustmentDecisionForm,
@@ -381,7 +382,7 @@ def proposal_review(request, pk):
                     done = _("已作不予立案处理，并已通知提案者。")
                 case "merge":
                     if data["master"] is None:
-                        raise ServiceError("master_invalid", field="master")
+                        raise ProposalError("master_invalid", field="master")
                     services.proposal_merge(actor=request.user, proposal=proposal, master=data["master"],
                                             comment=comment)
                     done = _("已并案。")

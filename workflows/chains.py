@@ -34,6 +34,9 @@ class StageSpec:
     # Fixed by regulation [R]: present in every version, never skipped or auto-approved, deadline at least this.
     required: bool = False
     min_deadline_amount: int | None = None
+    # A decision stage: the outcomes its holder chooses from ((code, label), …), recorded as made on the task, the
+    # run and the timeline (``stages.decide``); the chain ends with the decision.
+    outcomes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class SlotSpec:
     description: str = ""
     # subject -> the object whose timeline shows the chain's events (e.g. a reply's proposal)
     timeline_subject: Callable = lambda subject: subject
+    # subject -> the case row locked before the run (lock order case → run → children; ``workflows.locks``)
+    case_of: Callable = lambda subject: subject
     # (subject, task) -> who hears of an overdue task: 黄 the 分管领导, 红 督查室 or the department head.
     # Default: the leaders of the holder's unit at 黄, nobody more at 红.
     overdue_leaders: Callable | None = None

@@ -22,7 +22,7 @@ from notifications.services import notify
 
 from . import audit, subjects
 from .calendar import CHINA, add_working_days, is_working_day, working_days_between
-from .errors import MESSAGES, ServiceError, StaleStateError
+from .errors import ServiceError, StaleStateError
 from .models import DueAction, DueItem, DueUrge
 from .subjects import Policy, Resolution
 
@@ -37,13 +37,6 @@ audit.ACTION_LABELS.update(
         "due.escalated_red": gettext_lazy("红色督办"),
         "due.auto_action": gettext_lazy("逾期自动处理"),
         "due.urged": gettext_lazy("催办"),
-    }
-)
-MESSAGES.update(
-    {
-        "due_closed": gettext_lazy("该事项已办结，无需催办。"),
-        "urge_too_soon": gettext_lazy("您已催办过该事项，%(next)s 后可再次催办。"),
-        "urge_nobody": gettext_lazy("该事项暂无承办人可催办。"),
     }
 )
 

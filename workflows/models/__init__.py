@@ -6,6 +6,7 @@ from .directory import Unit, UnitMembership
 from .due import DueItem
 from .reminders import DueAction, DueUrge
 from .runs import Delegation, StageRun, StageTask, UserPhrase
+from .work import WorkItem
 
 __all__ = [
     "AccessGrant",
@@ -25,4 +26,5 @@ __all__ = [
     "DueUrge",
     "Unit",
     "UnitMembership",
+    "WorkItem",
 ]

@@ -1,0 +1,79 @@
+"""Row locks, taken only here and always in one order: the case, then its chain runs, then its child rows.
+
+Every service that changes a case locks the case row first (``case``); the stage runner locks the case through the
+slot's ``SlotSpec.case_of`` before its run (``run``); rows below the case (assignments, replies, co-signers, stage
+tasks) come last (``children``), ordered by primary key. Each lock names its rows with ``of=`` so a join never locks
+a row it only reads (a content type, a term). Two actions on one case therefore queue on the case row instead of
+deadlocking on each other's second lock.
+"""
+
+from django.db import models
+from django.db.utils import OperationalError
+
+# PostgreSQL's SQLSTATEs for a transaction that lost a lock race: deadlock_detected, serialization_failure,
+# lock_not_available (NOWAIT).
+_LOST_RACE = {"40P01", "40001", "55P03"}
+
+
+def case(model: type[models.Model], pk, *, related=()) -> models.Model:
+    """Lock one case row (a proposal, a nomination case, a representative round) and return it fresh."""
+    query = model._default_manager.select_for_update(of=("self",))
+    if related:
+        query = query.select_related(*related)
+    return query.get(pk=pk)
+
+
+def case_row(obj: models.Model, *, related=()) -> models.Model:
+    return case(type(obj), obj.pk, related=related)
+
+
+def run(run_id: int):
+    """Lock a chain run, after its case (``run_with_case`` does both)."""
+    from .models import StageRun
+
+    return StageRun.objects.select_for_update(of=("self",)).select_related("slot", "version").get(pk=run_id)
+
+
+def run_with_case(run_id: int):
+    """Lock the case a chain runs on, then the run: the order every case-page service uses too."""
+    from .chains import spec_for
+    from .models import StageRun
+
+    plain = StageRun.objects.select_related("slot").get(pk=run_id)
+    owner = spec_for(plain.slot.code).case_of(plain.subject)
+    if owner is not None:
+        case_row(owner)
+    return run(run_id)
+
+
+def children(queryset: models.QuerySet) -> list[models.Model]:
+    """Lock rows below a case (after the case and its runs), in primary-key order."""
+    return list(queryset.select_for_update(of=("self",)).order_by("pk"))
+
+
+def child(model: type[models.Model], pk, *, related=()) -> models.Model:
+    query = model._default_manager.select_for_update(of=("self",))
+    if related:
+        query = query.select_related(*related)
+    return query.get(pk=pk)
+
+
+def work_item(pk: int):
+    """Lock one work item (claiming touches only the item, never its case)."""
+    from .models import WorkItem
+
+    return WorkItem.objects.select_for_update(of=("self",)).select_related("role", "unit").get(pk=pk)
+
+
+def lost_race(error: BaseException) -> bool:
+    """Whether a database error means another transaction won a lock race (answered as "someone acted first")."""
+    while error is not None:
+        if isinstance(error, OperationalError) and getattr(getattr(error, "__cause__", None), "sqlstate", None) in _LOST_RACE:
+            return True
+        if getattr(error, "sqlstate", None) in _LOST_RACE:
+            return True
+        # SQLite (the embedded default) serialises writers on the file; a writer that timed out lost the race.
+        if isinstance(error, OperationalError) and "database is locked" in str(error):
+            return True
+        error = error.__cause__
+    return False
