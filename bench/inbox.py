@@ -1,12 +1,13 @@
-"""Inbox pages at a million open tasks: Tongxin's /inbox/ against viewflow's stock inbox and queue, in one run.
+"""Worklist pages at a million open steps: Tongxin's /inbox/ and /queue/ against viewflow's stock inbox and queue.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/inbox.py
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/inbox.py --tasks 50000 --users 2000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/inbox.py --n 50000 --users 2000
 
 DATABASE_URL only names the server: the run creates a fresh database (``tongxin_inbox_bench`` unless ``--db-name``),
-migrates it, loads the same open work twice with COPY (Tongxin stage tasks, and viewflow tasks of ``BenchFlow``),
-requests the pages through Django's test client for a sample of users, drops the database at the end (unless
-``--keep``) and never touches the database the URL names. It prints one JSON line on stdout; see bench/README.md.
+migrates it, loads the same open work twice with COPY (Tongxin work items with their due items, and viewflow tasks of
+``BenchFlow``), requests the pages through Django's test client for a sample of users, drops the database at the end
+(unless ``--keep``) and never touches the database the URL names. It prints one JSON line on stdout; see
+bench/README.md.
 """
 
 import argparse
@@ -31,7 +32,23 @@ if str(ROOT) not in sys.path:
 
 from bench.lifecycle import bench_url, create_database, drop_database, migrate, setup_django  # noqa: E402
 
-PAGES = {"tongxin_inbox": "/inbox/", "viewflow_inbox": "/workflow/inbox/", "viewflow_queue": "/workflow/queue/"}
+PAGES = {
+    "tongxin_inbox": "/inbox/",
+    "tongxin_queue": "/queue/",
+    "viewflow_inbox": "/workflow/inbox/",
+    "viewflow_queue": "/workflow/queue/",
+}
+# The cases the work items belong to (their rows are not needed: a list reads the item's own label and link).
+CASE_MODELS = (("proposals", "proposal"), ("nomination", "nominationcase"))
+# Step codes and titles, as the services open them, in turn.
+STEPS = (
+    ("stage:proposal-review:first", "初审"),
+    ("proposals.assignment.receive", "签收"),
+    ("proposals.assignment.reply", "办理答复"),
+    ("proposals.evaluate", "评价"),
+    ("nomination.motion.confirm", "确定动议"),
+    ("nomination.vetting.form", "组成考察组"),
+)
 RARE_TASKS = 3  # claimable tasks of each of the two rare groups: the oldest three and the newest three
 TIERS = ("heavy", "medium", "light", "rare")
 
@@ -40,9 +57,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--tasks",
+        "--n",
+        dest="tasks",
         type=int,
         default=1_000_000,
-        help="open work items, each one viewflow task and one Tongxin stage run (default 1,000,000)",
+        help="open work items, each one viewflow task and one Tongxin work item (default 1,000,000)",
     )
     parser.add_argument("--users", type=int, default=10_000, help="users (default 10,000)")
     parser.add_argument("--groups", type=int, default=200, help="reviewer groups, two of them rare (default 200)")
@@ -50,7 +69,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--group-size",
         type=int,
         default=5,
-        help="members per group: a claimable item is one Tongxin task per member (default 5)",
+        help="members per group, each of whom sees the group's claimable items (default 5)",
     )
     parser.add_argument(
         "--claimable",
@@ -207,8 +226,7 @@ def load(plan: Plan) -> dict:
 
     from bench.benchflow import BenchFlow
     from workflows.calendar import is_known_year
-    from workflows.models import DefinitionVersion, DueItem, StageRun, StageTask
-    from workflows.stages import TASK_DUE
+    from workflows.models import DueItem, WorkItem
 
     args, rng = plan.args, plan.rng
     User = get_user_model()
@@ -224,9 +242,8 @@ def load(plan: Plan) -> dict:
         User._meta.db_table,
         Process._meta.db_table,
         Task._meta.db_table,
-        StageRun._meta.db_table,
-        StageTask._meta.db_table,
         DueItem._meta.db_table,
+        WorkItem._meta.db_table,
     ]
     indexes = [index for table in tables for index in loader.secondary_indexes(table)]
     for name, _definition in indexes:
@@ -277,16 +294,9 @@ def load(plan: Plan) -> dict:
     )
     claim_perm = [f"{process_type.app_label}.{perm.codename}" for perm in claim_perms]
 
-    # The chains post-migrate seeding published: claimable items go to 或签 stages where there are some.
-    stages = [
-        (version, stage)
-        for version in DefinitionVersion.objects.filter(status="published")
-        .select_related("slot")
-        .prefetch_related("stages")
-        for stage in version.stages.all()
-    ]
-    any_stages = [vs for vs in stages if vs[1].mode == "any"] or stages
-    subject_type = ContentType.objects.get_for_model(StageRun)
+    # Each item is one step of a case, spread over both apps' step families as the services open them.
+    case_types = [ContentType.objects.get(app_label=app, model=model) for app, model in CASE_MODELS]
+    item_type = ContentType.objects.get_for_model(WorkItem)
     flow_class = Process._meta.get_field("flow_class").get_prep_value(BenchFlow)
     nodes = [
         Task._meta.get_field("flow_task").get_prep_value(node)
@@ -303,13 +313,9 @@ def load(plan: Plan) -> dict:
     due_text = [d.isoformat() for d in due]
     provisional = ["f" if known[d.year] else "t" for d in due]
     # Ids follow the plan's item order; migrate leaves these tables empty.
-    if any(model.objects.exists() for model in (Process, Task, StageRun, StageTask)):
-        raise RuntimeError("the benchmark database already holds processes or stage runs")
+    if any(model.objects.exists() for model in (Process, Task, WorkItem, DueItem)):
+        raise RuntimeError("the benchmark database already holds processes or work items")
     base = 1
-
-    def stage_of(k: int, item: int):
-        pool = any_stages if item < 0 else stages
-        return pool[k % len(pool)]
 
     loader.copy(
         Process._meta.db_table,
@@ -344,74 +350,39 @@ def load(plan: Plan) -> dict:
         (vf_task(k, item) for k, item in enumerate(plan.items)),
     )
 
-    def run_line(k: int, item: int) -> str:
-        version, stage = stage_of(k, item)
-        applicant = user_id[(k * 7919) % args.users]
-        return (
-            f"{base + k}\t{subject_type.pk}\t{base + k}\t{version.slot_id}\t{version.pk}\trunning\t{stage.order}\t"
-            f"{applicant}\t{created[k]}\t关于第 {base + k} 号事项的建议\t/cases/{base + k}/\n"
-        )
-
-    loader.copy(
-        StageRun._meta.db_table,
-        [
-            "id",
-            "subject_type_id",
-            "subject_id",
-            "slot_id",
-            "version_id",
-            "status",
-            "current_order",
-            "started_by_id",
-            "started_at",
-            "case_label",
-            "case_link",
-        ],
-        (run_line(k, item) for k, item in enumerate(plan.items)),
-    )
-
-    def task_lines():
-        for k, item in enumerate(plan.items):
-            _version, stage = stage_of(k, item)
-            holders = [user_id[item]] if item >= 0 else [user_id[u] for u in plan.members[~item]]
-            for holder in holders:
-                yield (
-                    f"{base + k}\t{stage.pk}\t{stage.order}\t0\t{holder}\topen\t\t\t{created[k]}\t{created[k]}\t"
-                    f"{due_text[k]}\t{provisional[k]}\n"
-                )
-
-    stage_tasks = loader.copy(
-        StageTask._meta.db_table,
-        [
-            "run_id",
-            "stage_id",
-            "stage_order",
-            "seq",
-            "assignee_id",
-            "status",
-            "added",
-            "comment",
-            "created",
-            "opened_at",
-            "due_at",
-            "due_provisional",
-        ],
-        task_lines(),
-    )
-    # Each open task has its due item, as the stage runner opens it (the inbox shows the item's level): overdue
+    # Each work item has its due item, as the services open them (the lists show its date, label and level): overdue
     # ones at 黄, the rest not yet coloured.
-    with loader.raw.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {DueItem._meta.db_table} (subject_type_id, subject_id, purpose, title, deadline_kind, "
-            "anchor_at, due_at, due_version, provisional, state, created, level, board, planned_version) "
-            "SELECT %s, id::text, %s, 'bench', '', opened_at, due_at, 1, due_provisional, 'open', created, "
-            "CASE WHEN due_at < %s THEN 'yellow' ELSE '' END, '', 1 "
-            f"FROM {StageTask._meta.db_table} WHERE run_id >= %s",
-            [ContentType.objects.get_for_model(StageTask).pk, TASK_DUE, now, base],
+    def due_line(k: int) -> str:
+        level = "yellow" if due[k] < now else ""
+        return (
+            f"{base + k}\t{item_type.pk}\t{base + k}\tbench\t{STEPS[k % len(STEPS)][1]}期限\t\t{created[k]}\t"
+            f"{due_text[k]}\t1\t{provisional[k]}\topen\t{created[k]}\t{level}\t\t1\n"
         )
-        due_items = cursor.rowcount
+
+    due_items = loader.copy(
+        DueItem._meta.db_table,
+        ["id", "subject_type_id", "subject_id", "purpose", "title", "deadline_kind", "anchor_at", "due_at",
+         "due_version", "provisional", "state", "created", "level", "board", "planned_version"],
+        (due_line(k) for k in range(n)),
+    )
+
+    def item_line(k: int, item: int) -> str:
+        step, title = STEPS[k % len(STEPS)]
+        case_type = case_types[0 if step.startswith(("proposals.", "stage:proposal")) else 1]
+        assignee, role = (user_id[item], "\\N") if item >= 0 else ("\\N", groups[~item].pk)
+        return (
+            f"{base + k}\t{case_type.pk}\t{base + k}\t{case_type.pk}\t{base + k}\t{step}\t{title}\t"
+            f"关于第 {base + k} 号事项的建议\t/cases/{base + k}/\t{assignee}\t{role}\t{base + k}\topen\t{created[k]}\n"
+        )
+
+    work_items = loader.copy(
+        WorkItem._meta.db_table,
+        ["id", "case_type_id", "case_id", "target_type_id", "target_id", "step", "title", "case_label", "link",
+         "assignee_id", "role_id", "due_item_id", "state", "opened_at"],
+        (item_line(k, item) for k, item in enumerate(plan.items)),
+    )
     loaded = time.perf_counter()
-    log(f"copied {n:,} items ({stage_tasks:,} Tongxin tasks, {due_items:,} due items) in {loaded - started:.0f} s; "
+    log(f"copied {n:,} items ({work_items:,} work items, {due_items:,} due items) in {loaded - started:.0f} s; "
         "rebuilding indexes")
     for _name, definition in indexes:
         loader.execute(definition)
@@ -428,7 +399,7 @@ def load(plan: Plan) -> dict:
         "user_id": user_id,
         "items": n,
         "viewflow_tasks": n,
-        "tongxin_tasks": stage_tasks,
+        "work_items": work_items,
         "due_items": due_items,
         "overdue": sum(d < now for d in due),
         "provisional": provisional.count("t"),
@@ -442,10 +413,9 @@ def load(plan: Plan) -> dict:
 
 
 def mount_bench_site() -> None:
-    """The project's URLs with viewflow's stock workflow app serving BenchFlow in front of the project's own site.
-
-    Both sites answer /workflow/…; Django takes the first match, so /workflow/inbox/ and /workflow/queue/ are
-    viewflow's stock views over BenchFlow's tasks, and everything else (Tongxin's /inbox/ included) is unchanged.
+    """The project's URLs plus viewflow's stock workflow app serving BenchFlow at /workflow/ (the project itself
+    mounts no viewflow workflow pages): /workflow/inbox/ and /workflow/queue/ are viewflow's stock views over
+    BenchFlow's tasks, everything else (Tongxin's /inbox/ and /queue/ included) is the project's.
     """
     from django.conf import settings
     from django.urls import clear_url_caches, path
@@ -567,7 +537,6 @@ def measure(plan: Plan, user_id: list[int], args) -> dict:
                 "heaviest_user": size[page][heaviest],
             },
         }
-    tongxin = pages["tongxin_inbox"]["req_per_s"]
     return {
         "sample": {tier: sum(t == tier for t in tiers.values()) for tier in TIERS},
         "sample_tasks": {
@@ -577,31 +546,33 @@ def measure(plan: Plan, user_id: list[int], args) -> dict:
         },
         "requests_per_page": len(ms["tongxin_inbox"]),
         "pages": pages,
-        "ratio_vs_viewflow_inbox": round(tongxin / pages["viewflow_inbox"]["req_per_s"], 1),
-        "ratio_vs_viewflow_queue": round(tongxin / pages["viewflow_queue"]["req_per_s"], 1),
-        "ratio_p50_vs_viewflow_inbox": round(pages["viewflow_inbox"]["p50_ms"] / pages["tongxin_inbox"]["p50_ms"], 1),
-        "ratio_p50_vs_viewflow_queue": round(pages["viewflow_queue"]["p50_ms"] / pages["tongxin_inbox"]["p50_ms"], 1),
+        # Like for like: Tongxin's 待办 against viewflow's inbox, its 待认领 against viewflow's queue.
+        "ratio_inbox": round(pages["tongxin_inbox"]["req_per_s"] / pages["viewflow_inbox"]["req_per_s"], 1),
+        "ratio_queue": round(pages["tongxin_queue"]["req_per_s"] / pages["viewflow_queue"]["req_per_s"], 1),
+        "ratio_p50_inbox": round(pages["viewflow_inbox"]["p50_ms"] / pages["tongxin_inbox"]["p50_ms"], 1),
+        "ratio_p50_queue": round(pages["viewflow_queue"]["p50_ms"] / pages["tongxin_queue"]["p50_ms"], 1),
         "checked_users": checked,
     }
 
 
 def check_counts(plan: Plan, tiers: dict[int, str], user_id: list[int], users: dict) -> int:
-    """Each engine lists what the plan gave each sampled user: Tongxin both kinds, viewflow's inbox and queue one each."""
+    """Each engine lists what the plan gave each sampled user, in its inbox and in its queue."""
     from viewflow.workflow.models import Task
 
     from bench.benchflow import BenchFlow
-    from workflows.selectors import inbox
+    from workflows import work
 
     for u in tiers:
         user = users[user_id[u]]
         found = (
-            inbox(user).count(),
+            work.inbox(user).count(),
+            work.queue(user).count(),
             Task.objects.inbox([BenchFlow], user).count(),
             Task.objects.queue([BenchFlow], user).count(),
         )
-        expected = (plan.assigned[u] + plan.queue_of(u), plan.assigned[u], plan.queue_of(u))
+        expected = (plan.assigned[u], plan.queue_of(u)) * 2
         if found != expected:
-            raise RuntimeError(f"user {u}: Tongxin/viewflow inbox/queue list {found}, the load gave {expected}")
+            raise RuntimeError(f"user {u}: Tongxin inbox/queue, viewflow inbox/queue list {found}, the load gave {expected}")
     return len(tiers)
 
 

@@ -25,11 +25,6 @@ app.conf.beat_schedule = {
         "schedule": SWEEP_INTERVAL,
         "options": {"expires": SWEEP_INTERVAL},
     },
-    "fire-workflow-timers": {
-        "task": "workflows.tasks.fire_workflow_timers",
-        "schedule": SWEEP_INTERVAL,
-        "options": {"expires": SWEEP_INTERVAL},
-    },
     # CELERY_TIMEZONE is Asia/Shanghai; the task itself skips rest days.
     "daily-digest": {"task": "workflows.tasks.daily_digest", "schedule": crontab(hour=8, minute=30)},
 }

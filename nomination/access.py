@@ -148,7 +148,10 @@ def request_tasks(user, slot_codes=None):
 
     if not user.is_authenticated:
         return StageTask.objects.none()
-    return (
+    from workflows.selectors import with_due
+
+    # The deadline shown is the task's open due item (the only stored date), read in the same query.
+    return with_due(
         StageTask.objects.filter(run__slot__code__in=slot_codes or (VETTING, REP_VETTING))
         .filter(Q(assignee=user) | Q(assignee__in=principals_of(user)))
         .select_related("run", "stage", "assignee", "acted_by")

@@ -8,7 +8,8 @@ class NominationConfig(AppConfig):
     verbose_name = _("党外干部推荐")
 
     def ready(self):
-        # errors, events and chains register messages, labels and the nomination chains
-        from . import chains, errors, events, roles  # noqa: F401
+        # errors, events, chains and due_subjects register messages, labels, the nomination chains and the
+        # subjects of the cadre side's own due items (the legal waits' automatic actions)
+        from . import chains, due_subjects, errors, events, roles  # noqa: F401
 
         post_migrate.connect(roles.ensure_roles, sender=self)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from workflows import access as engine_access
-from workflows import audit, stages, urging
+from workflows import audit, stages, urging, work
 from workflows import selectors as workflow_selectors
 from workflows.errors import ServiceError, StaleStateError
 from workflows.feedback import show_error
@@ -21,6 +21,7 @@ from workflows.models import StageRun, StageTask
 
 from . import access, case_forms, chains, masking, process, roles, selectors, services
 from .errors import NominationError
+from .lifecycle import NOTICE_STATES, NominationLifecycle
 from .models import CaseStatus, NominationCase, NoticeObjection, UfwdOpinion
 
 OBJECT, ROLE, AUTHENTICATED = engine_access.OBJECT, engine_access.ROLE, engine_access.AUTHENTICATED
@@ -28,7 +29,7 @@ S = CaseStatus
 
 
 def _case_or_404(request, pk) -> NominationCase:
-    case = NominationCase.objects.select_related("nominee", "party_org_unit", "process", "created_by").filter(
+    case = NominationCase.objects.select_related("nominee", "party_org_unit", "created_by").filter(
         pk=pk).first()
     if case is None or not access.can_view_case(request.user, case):
         raise engine_access.deny(request, subject=case, reason="nomination_case")
@@ -50,6 +51,18 @@ class Step:
 
 def _manager_in(*statuses):
     return lambda user, case: access.can_manage_cases(user) and case.status in statuses
+
+
+def _manager_may(transition):
+    """The "may I" flag of a step: the department's permission and the lifecycle's own answer."""
+    return lambda user, case: access.can_manage_cases(user) and NominationLifecycle.may(case, transition)
+
+
+def _may_recall(user, case):
+    run = stages.running_chain(case, chains.UFWD_MOTION) if case.status == S.UFWD_OPINION_ON_MOTION else None
+    return (run is not None and run.started_by_id == user.pk and access.can_manage_cases(user)
+            and not run.tasks.exclude(status__in=(StageTask.Status.OPEN, StageTask.Status.WAITING,
+                                                  StageTask.Status.CANCELED)).exists())
 
 
 def _gate_holder(gate):
@@ -95,8 +108,11 @@ def _verify(user, case, form):
 
 
 STEPS = {
-    "submit_motion": Step(gettext_lazy("提交动议，征求统战部意见"), case_forms.CommentForm, _manager_in(S.DRAFT),
+    "submit_motion": Step(gettext_lazy("提交动议，征求统战部意见"), case_forms.CommentForm, _manager_may("submit_motion"),
                           lambda u, c, f: process.motion_submit(actor=u, case=c), gettext_lazy("已征求统战部意见。")),
+    "recall_motion": Step(gettext_lazy("撤回动议"), case_forms.CommentForm, _may_recall,
+                          lambda u, c, f: process.motion_recall(actor=u, case=c, comment=f.cleaned_data["comment"]),
+                          gettext_lazy("动议已撤回。")),
     "opinion_motion": Step(gettext_lazy("统战部对动议的书面意见"), case_forms.OpinionForm,
                            _gate_holder(UfwdOpinion.Gate.MOTION), _run_opinion, gettext_lazy("统战部意见已提交。"),
                            _opinion_initial(UfwdOpinion.Gate.MOTION)),
@@ -149,13 +165,12 @@ STEPS = {
                        actor=u, case=c, starts_on=f.cleaned_data["starts_on"], ends_on=f.cleaned_data["ends_on"],
                        channel=f.cleaned_data["channel"], contact=f.cleaned_data["contact"]), gettext_lazy("公示已发布。"),
                    lambda c: case_forms.NoticeForm.initial_dates()),
-    "objection": Step(gettext_lazy("记录公示期间反映的问题"), case_forms.ObjectionForm,
-                      _manager_in(S.PUBLIC_NOTICE, S.NOTICE_OBJECTION),
+    "objection": Step(gettext_lazy("记录公示期间反映的问题"), case_forms.ObjectionForm, _manager_in(*NOTICE_STATES),
                       lambda u, c, f: process.objection_record(
                           actor=u, case=c, received_on=f.cleaned_data["received_on"], source=f.cleaned_data["source"],
                           summary=f.cleaned_data["summary"]), gettext_lazy("反映问题已记录，请核查。")),
     "conclude": Step(gettext_lazy("公示结果"), case_forms.ConcludeForm,
-                     lambda u, c: _manager_in(S.PUBLIC_NOTICE, S.NOTICE_OBJECTION)(u, c) and process.notice_ended(c),
+                     _manager_in(S.NOTICE_ENDED),
                      lambda u, c, f: process.notice_conclude(actor=u, case=c, proceed=f.cleaned_data["proceed"] == "1",
                                                              comment=f.cleaned_data["comment"]), gettext_lazy("公示结果已记录。")),
     "legal": Step(gettext_lazy("记录依法选举/任命结果"), case_forms.LegalForm, _manager_in(S.LEGAL_PROCEDURE),
@@ -166,11 +181,11 @@ STEPS = {
                         actor=u, case=c, reference=f.cleaned_data["reference"], notice_on=f.cleaned_data["notice_on"],
                         talk_on=f.cleaned_data["talk_on"], starts_on=f.cleaned_data["starts_on"]), gettext_lazy("任职已记录。")),
     "probation": Step(gettext_lazy("试用期满考核"), case_forms.ProbationForm,
-                      lambda u, c: _manager_in(S.PROBATION)(u, c) and process.probation_ended(c)
+                      lambda u, c: _manager_in(S.PROBATION_ENDED)(u, c)
                       and not stages.running_chain(c, chains.PROBATION),
                       lambda u, c, f: process.probation_assess(actor=u, case=c, result=f.cleaned_data["result"],
                                                                summary=f.cleaned_data["summary"]), gettext_lazy("考核结论已提交两部领导审核。")),
-    "withdraw": Step(gettext_lazy("终止"), case_forms.WithdrawForm, _manager_in(*process.WITHDRAWABLE),
+    "withdraw": Step(gettext_lazy("终止"), case_forms.WithdrawForm, _manager_may("withdraw"),
                      lambda u, c, f: process.case_withdraw(actor=u, case=c, reason=f.cleaned_data["reason"]), gettext_lazy("案件已终止。")),
 }
 
@@ -198,8 +213,11 @@ def case_list(request):
     if status in CaseStatus.values:
         cases = cases.filter(status=status)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    # Who holds each case's open steps and by when: one query for the page (``work.open_by_case``).
+    holdings = work.open_by_case(NominationCase, [case.pk for case in page])
+    rows = [(case, holdings.get(str(case.pk), [])) for case in page]
     return render(request, "nomination/case_list.html", {
-        "page": page, "statuses": CaseStatus.choices, "status": status,
+        "page": page, "rows": rows, "statuses": CaseStatus.choices, "status": status,
         "can_create": access.can_manage_cases(user),
     })
 
@@ -280,6 +298,8 @@ def case_detail(request, pk, bound=None):
         "steps": steps,
         "open_step": next(iter(bound), None),
         "timeline": audit.timeline(case),
+        "holdings": work.case_holdings(case),
+        "waits": [item for item in (process.notice_due(case), process.probation_due(case)) if item],
         "can_edit": access.can_manage_cases(user) and case.status == CaseStatus.DRAFT,
         "unverified": [o for o in case.objections.all() if o.verified_at is None],
         "verify_forms": [(o, _verify_form(case, o)) for o in case.objections.all() if o.verified_at is None]

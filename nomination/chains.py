@@ -122,11 +122,18 @@ def _gate(code, name, description):
     return chains.SlotSpec(
         code=code, name=name, description=description,
         stages=(
+            # Fixed: the written 统战部意见 before 动议 and before 讨论决定 is the UFWD's own, drafted by its 干部科 and
+            # signed by its leader (DOMAIN §4.1 united-front gates [L] C1/C16 on 中发〔2012〕4号; A2, A6): role (never
+            # 组织部's), scope, mode, draft before signature, at least 3 and 2 working days, escalation only.
             chains.StageSpec(key="uf-draft", name="统战部干部科拟稿", role=roles.UF_CADRE, scope=Scope.ANY,
                              mode=Mode.ANY, deadline_amount=3, required=True,
+                             department=roles.DEPARTMENT_LABELS[roles.UF],
+                             department_roles=(roles.UF_CADRE, roles.UF_LEADER),
                              phrases="同意\n同意，建议加强培养\n建议另行考虑人选"),
             chains.StageSpec(key="uf-sign", name="统战部分管副部长/部长签发", role=roles.UF_LEADER, scope=Scope.ANY,
-                             mode=Mode.ANY, deadline_amount=2, required=True, phrases="同意签发"),
+                             mode=Mode.ANY, deadline_amount=2, required=True,
+                             department=roles.DEPARTMENT_LABELS[roles.UF],
+                             department_roles=(roles.UF_CADRE, roles.UF_LEADER), phrases="同意签发"),
         ),
         resolve_assignees=_assignees, on_finish=_finished, describe=_describe,
         skip_fields=SKIP_FIELDS, case_values=_case_values,
@@ -144,6 +151,9 @@ chains.register(chains.SlotSpec(
     description=_("考察期间并行征求的意见：廉政意见、廉洁自律结论性意见、档案/个人事项/信访核查、党派组织意见"
                   "（考察对象不是民主党派成员时按规则跳过）。顺序相同的环节并行办理。"),
     stages=(
+        # Fixed, in parallel: the 纪检监察机关's 廉政意见, the unit's signed 廉洁自律结论性意见, and the file,
+        # personal-matters and petition checks (DOMAIN §4.1 考察 [R] C6, 2019 art. 31; A5a–A5c): role, scope, mode,
+        # at least the default working days, escalation only.
         chains.StageSpec(key=INTEGRITY, order=1, name="廉政意见", role=roles.DISCIPLINE, scope=Scope.ANY, mode=Mode.ANY,
                          deadline_amount=10, required=True,
                          phrases="未发现影响使用的问题线索\n有问题线索，正在核查\n有问题线索，经核查影响使用"),
@@ -171,10 +181,16 @@ chains.register(chains.SlotSpec(
                          mode=Mode.ANY, deadline_amount=3, phrases="材料齐全，请审核"),
         chains.StageSpec(key="uf-deputy", order=2, name="统战部分管副部长审核", role=roles.UF_LEADER, scope=Scope.ANY,
                          mode=Mode.ANY, deadline_amount=2, phrases="同意"),
+        # Fixed, in parallel, one per department: 共同向党委推荐 (DOMAIN §4.2 六个共同 no. 5, verified wording C1; A7):
+        # each half stays with its own department's leader, mode, at least 2 working days, escalation only.
         chains.StageSpec(key=ORG_COSIGN, order=3, name="组织部部长会签", role=roles.ORG_LEADER, scope=Scope.ANY,
-                         mode=Mode.ANY, deadline_amount=2, required=True, phrases="同意提交常委会"),
+                         mode=Mode.ANY, deadline_amount=2, required=True,
+                         department=roles.DEPARTMENT_LABELS[roles.ORG],
+                         department_roles=(roles.ORG_CADRE, roles.ORG_LEADER), phrases="同意提交常委会"),
         chains.StageSpec(key=UF_COSIGN, order=3, name="统战部部长会签", role=roles.UF_LEADER, scope=Scope.ANY,
-                         mode=Mode.ANY, deadline_amount=2, required=True, phrases="同意提交常委会"),
+                         mode=Mode.ANY, deadline_amount=2, required=True,
+                         department=roles.DEPARTMENT_LABELS[roles.UF],
+                         department_roles=(roles.UF_CADRE, roles.UF_LEADER), phrases="同意提交常委会"),
     ),
     resolve_assignees=_assignees, on_finish=_finished, describe=_describe,
     skip_fields=SKIP_FIELDS, case_values=_case_values,
@@ -185,10 +201,16 @@ chains.register(chains.SlotSpec(
     code=PROBATION, name=_("试用期满考核（两部共同督促考核）"),
     description=_("试用期满后组织部干部科提出考核结论，组织部、统战部领导同时审核，两部均同意后生效。"),
     stages=(
+        # Fixed, in parallel, one per department: the probation assessment (DOMAIN §4.1 任职 试用期 [R] C5; A13) is
+        # 共同督促考核 (§4.2 no. 6, C1): each half with its own department's leader, mode, at least 5 working days.
         chains.StageSpec(key="org-probation", order=1, name="组织部领导审核", role=roles.ORG_LEADER, scope=Scope.ANY,
-                         mode=Mode.ANY, deadline_amount=5, required=True),
+                         mode=Mode.ANY, deadline_amount=5, required=True,
+                         department=roles.DEPARTMENT_LABELS[roles.ORG],
+                         department_roles=(roles.ORG_CADRE, roles.ORG_LEADER)),
         chains.StageSpec(key="uf-probation", order=1, name="统战部领导审核", role=roles.UF_LEADER, scope=Scope.ANY,
-                         mode=Mode.ANY, deadline_amount=5, required=True),
+                         mode=Mode.ANY, deadline_amount=5, required=True,
+                         department=roles.DEPARTMENT_LABELS[roles.UF],
+                         department_roles=(roles.UF_CADRE, roles.UF_LEADER)),
     ),
     resolve_assignees=_assignees, on_finish=_finished, describe=_describe,
     skip_fields=SKIP_FIELDS, case_values=_case_values,
@@ -220,6 +242,8 @@ chains.register(chains.SlotSpec(
     code=REP_VETTING, name=_("代表人士审核把关征求意见"),
     description=_("并行征求纪委监委廉政意见和（有连任人选时）政协党组意见；没有连任人选时政协党组意见按规则跳过。"),
     stages=(
+        # Fixed: the 纪委监委 廉政意见 in 审核把关 (DOMAIN §5.3 step 4 / R4 [R] C3, 统战条例 2020 art. 44; 廉洁关 [L] C12):
+        # role, scope, mode, at least 10 working days, escalation only.
         chains.StageSpec(key=REP_INTEGRITY, order=1, name="纪委监委廉政意见", role=roles.DISCIPLINE, scope=Scope.ANY,
                          mode=Mode.ANY, deadline_amount=10, required=True,
                          phrases="均未发现影响推荐的问题线索\n部分人选有问题线索，详见意见"),
@@ -236,10 +260,17 @@ chains.register(chains.SlotSpec(
     code=REP_LIST, name=_("建议名单审核报送"),
     description=_("统战部汇总建议名单并征求意见后：统战部部长签发，组织部报县委审定。"),
     stages=(
+        # Fixed, in this order: the UFWD compiles the 建议名单, then the Organization Department submits it to the
+        # Party committee (DOMAIN §5.1 approval, §5.3 R5–R6 [R] C3, 统战条例 2020 art. 44): each with its own
+        # department's leader, mode, at least 3 working days, escalation only.
         chains.StageSpec(key="rep-uf-head", name="统战部部长签发", role=roles.UF_LEADER, scope=Scope.ANY,
-                         mode=Mode.ANY, deadline_amount=3, required=True, phrases="同意报送"),
+                         mode=Mode.ANY, deadline_amount=3, required=True,
+                         department=roles.DEPARTMENT_LABELS[roles.UF],
+                         department_roles=(roles.UF_CADRE, roles.UF_LEADER), phrases="同意报送"),
         chains.StageSpec(key="rep-org-submit", name="组织部报县委审定", role=roles.ORG_LEADER, scope=Scope.ANY,
-                         mode=Mode.ANY, deadline_amount=3, required=True, phrases="同意报县委审定"),
+                         mode=Mode.ANY, deadline_amount=3, required=True,
+                         department=roles.DEPARTMENT_LABELS[roles.ORG],
+                         department_roles=(roles.ORG_CADRE, roles.ORG_LEADER), phrases="同意报县委审定"),
     ),
     resolve_assignees=_assignees, on_finish=_finished_rep, describe=_describe_batch,
     skip_fields=REP_SKIP_FIELDS, case_values=_batch_values,

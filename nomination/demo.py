@@ -7,10 +7,10 @@ Everything goes through the services, so every record has its timeline. A fixed 
 
 import datetime
 import random
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from viewflow.workflow.timers import fire_due_timers
 
 from notifications.services import mark_read
 from workflows import stages
@@ -36,6 +36,7 @@ from .models import (
     TrainingRecord,
     UnitedFrontCategory,
 )
+from .services import cases as case_services
 
 SEED = 2026
 REGION = "640324"  # 同心县
@@ -364,9 +365,11 @@ class CaseWalker:
                                             minutes_ref=f"县委常委会〔{today.year}〕{case.pk + 10}次")
                 case "notice_past" | "notice_now":
                     start = today - datetime.timedelta(days=25) if step == "notice_past" else today
-                    process.notice_publish(actor=u["org1"], case=case, starts_on=start,
-                                           ends_on=process.notice_minimum_end(start), channel="同心县人民政府网站",
-                                           contact="县委组织部干部监督室 0953-8012345")
+                    # A past notice is seeded as entered on its first day (a notice never starts before that).
+                    with mock.patch.object(case_services, "_today", return_value=start):
+                        process.notice_publish(actor=u["org1"], case=case, starts_on=start,
+                                               ends_on=process.notice_minimum_end(start), channel="同心县人民政府网站",
+                                               contact="县委组织部干部监督室 0953-8012345")
                 case "objection":
                     process.objection_record(actor=u["org1"], case=case, received_on=case.notice_starts_on,
                                              source="来电", summary="反映其在原单位工作作风问题。")
@@ -375,7 +378,9 @@ class CaseWalker:
                         process.objection_verify(actor=u["org1"], objection=objection,
                                                  finding="经核查，反映问题不属实。", affects_appointment=False)
                 case "fire":
-                    fire_due_timers()
+                    # What the sweep does at the due time of the legal waits (their due items' automatic actions).
+                    process.notice_period_end(case=case)
+                    process.probation_period_end(case=case)
                 case "conclude":
                     process.notice_conclude(actor=u["org1"], case=case, proceed=True)
                 case "legal":

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from workflows.errors import ServiceError, register
+from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError, register
 
 MESSAGES = register(
     "nomination",
@@ -63,6 +63,7 @@ MESSAGES = register(
         "reference_required": _("请填写文号。"),
         "outcome_required": _("请填写州委决定。"),
         "notice_before_decision": _("公示不能早于常委会决定日期。"),
+        "notice_in_past": _("任前公示不能早于录入当天（%(today)s）开始，请重新选择开始日期。"),
         "notice_too_short": _("任前公示不少于 %(minimum)s 个工作日：所选期间只有 %(days)s 个工作日，截止日期最早为 %(earliest)s。"),
         "channel_required": _("请填写公示渠道。"),
         "source_required": _("请填写反映方式。"),
@@ -88,4 +89,14 @@ MESSAGES = register(
 
 
 class NominationError(ServiceError):
+    namespace = "nomination"
+
+
+class NominationStaleError(StaleStateError):
+    """Someone acted first, told in the nomination table's words (e.g. the other department already confirmed)."""
+
+    namespace = "nomination"
+
+
+class NominationPermissionError(PermissionDeniedError):
     namespace = "nomination"

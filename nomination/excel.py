@@ -77,6 +77,8 @@ class CellError:
 class WorkbookInvalid(ServiceError):
     """The upload as a whole, with every bad cell (``errors``) when the rows were readable."""
 
+    namespace = "nomination"  # its messages are the nomination table's (import_invalid, import_not_xlsx, …)
+
     def __init__(self, code: str, *, errors=(), params=None):
         super().__init__(code, params=params)
         self.errors = list(errors)

@@ -7,7 +7,6 @@ rosters whose non-Party shares the statistics report). State changes go through 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from viewflow.workflow.models import Process
 
 from workflows.models import Unit
 
@@ -467,10 +466,12 @@ class CaseStatus(models.TextChoices):
     DEFERRED = "deferred", _("常委会暂缓")
     PUBLIC_NOTICE = "public_notice", _("任前公示")
     NOTICE_OBJECTION = "notice_objection", _("公示反映问题核查")
+    NOTICE_ENDED = "notice_ended", _("公示期满，待录入结果")
     LEGAL_PROCEDURE = "legal_procedure", _("依法任命/选举")
     TO_APPOINT = "to_appoint", _("待任职")
     APPOINTED = "appointed", _("任职")
     PROBATION = "probation", _("试用期")
+    PROBATION_ENDED = "probation_ended", _("试用期满，待考核")
     CONFIRMED = "confirmed", _("正式任职")
     PROBATION_FAILED = "probation_failed", _("免去试任职务")
     RECOMMENDED_UPWARD = "recommended_upward", _("已上报州委")
@@ -557,9 +558,12 @@ class NominationCase(models.Model):
     minutes_ref = models.CharField(_("会议纪要"), max_length=100, blank=True)
     decision_note = models.TextField(_("决定说明"), blank=True)
 
+    # The dates the 任前公示 announced: the legal record of what was published (DOMAIN §4.6 "公示: start, end"),
+    # written once when it is published. The wait itself is the case's "notice" due item, computed from the end
+    # date once (``process.notice_publish``); the sweep's automatic action, the pages' 期限 and the 公示结果 step read
+    # that item, never these fields.
     notice_starts_on = models.DateField(_("公示开始日期"), null=True, blank=True)
     notice_ends_on = models.DateField(_("公示截止日期"), null=True, blank=True)
-    notice_ends_at = models.DateTimeField(_("公示期满时间"), null=True, blank=True)
     notice_channel = models.CharField(_("公示渠道"), max_length=100, blank=True)
     notice_contact = models.CharField(_("受理电话及地址"), max_length=200, blank=True)
     notice_result = models.TextField(_("公示结果"), blank=True)
@@ -572,8 +576,7 @@ class NominationCase(models.Model):
     appointment_notice_on = models.DateField(_("任职通知日期"), null=True, blank=True)
     talk_on = models.DateField(_("任职谈话日期"), null=True, blank=True)
     post_starts_on = models.DateField(_("任职时间"), null=True, blank=True)
-    probation_ends_on = models.DateField(_("试用期满日期"), null=True, blank=True)
-    probation_ends_at = models.DateTimeField(_("试用期满时间"), null=True, blank=True)
+    # 试用期's end is the case's "probation" due item (one year from the appointment notice), nowhere else.
     probation_result = models.CharField(_("试用期考核结论"), max_length=10, blank=True, choices=[
         ("confirm", _("正式任职")), ("remove", _("免去试任职务"))])
     probation_summary = models.TextField(_("试用期考核情况"), blank=True)
@@ -583,10 +586,6 @@ class NominationCase(models.Model):
     upward_outcome = models.CharField(_("州委决定"), max_length=200, blank=True)
 
     closed_reason = models.CharField(_("结案/终止原因"), max_length=200, blank=True)
-    process = models.OneToOneField(
-        Process, on_delete=models.PROTECT, null=True,
-        blank=True, related_name="nomination_case", editable=False,
-    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("动议人"))
     created = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -785,8 +784,6 @@ class RepresentativeBatch(models.Model):
     formal_list_on = models.DateField(_("正式候选人名单公布日期"), null=True, blank=True)
     upward_ref = models.CharField(_("上报文号"), max_length=100, blank=True)
     outcome = models.CharField(_("结果"), max_length=200, blank=True)
-    process = models.OneToOneField(Process, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="representative_batch", editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated = models.DateTimeField(_("更新时间"), auto_now=True)

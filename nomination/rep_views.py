@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from workflows import access as engine_access
-from workflows import audit
+from workflows import audit, work
 from workflows import selectors as workflow_selectors
 from workflows.errors import ServiceError, StaleStateError
 from workflows.feedback import show_error
@@ -109,7 +109,12 @@ def rep_list(request):
             else:
                 messages.success(request, _("已开始推荐提名。"))
                 return redirect("nomination:rep", pk=batch.pk)
-    return render(request, "nomination/rep_list.html", {"batches": batches.distinct(), "form": form})
+    batches = list(batches.distinct())
+    holdings = work.open_by_case(RepresentativeBatch, [b.pk for b in batches]) if access.can_view_representatives(
+        user) else {}
+    return render(request, "nomination/rep_list.html", {
+        "rows": [(b, holdings.get(str(b.pk), [])) for b in batches], "form": form,
+        "show_holdings": access.can_view_representatives(user)})
 
 
 @engine_access.rule(OBJECT)
@@ -138,6 +143,7 @@ def rep_detail(request, pk, bound=None):
             (_("建议名单审核报送"), reps.latest_run(batch, chains.REP_LIST))) if p]
         context["panels"] = [(t, workflow_selectors.chain_panel(user, run)) for t, run in context["panels"]]
         context["timeline"] = audit.timeline(batch)
+        context["holdings"] = work.case_holdings(batch)
     return render(request, "nomination/rep_detail.html", context)
 
 

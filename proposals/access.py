@@ -59,21 +59,16 @@ def can_edit(user, proposal: Proposal) -> bool:
 
 
 def can_assign(user, proposal: Proposal) -> bool:
-    return user.has_perm("proposals.assign_proposal") and proposal.status == ProposalStatus.ACCEPTED
+    from .lifecycle import ProposalLifecycle
 
-
-WITHDRAWABLE = (
-    ProposalStatus.DRAFT,
-    ProposalStatus.COSIGNING,
-    ProposalStatus.SUBMITTED,
-    ProposalStatus.RETURNED,
-    ProposalStatus.ACCEPTED,
-)
+    return user.has_perm("proposals.assign_proposal") and ProposalLifecycle.may(proposal, "assign")
 
 
 def can_withdraw(user, proposal: Proposal) -> bool:
     """撤案 is allowed to the proposer until the proposal is assigned (DOMAIN §2.3 [I])."""
-    return proposal.status in WITHDRAWABLE and is_proposer(user, proposal)
+    from .lifecycle import ProposalLifecycle
+
+    return is_proposer(user, proposal) and ProposalLifecycle.may(proposal, "withdraw")
 
 
 def pending_cosign(user, proposal: Proposal) -> Cosigner | None:

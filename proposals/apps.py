@@ -8,8 +8,6 @@ class ProposalsConfig(AppConfig):
     verbose_name = _("政协提案")
 
     def ready(self):
-        from workflows.due import DUE_CHANGED_HOOKS
-
         from . import (  # noqa: F401  (chains and events register themselves)
             chains,
             defaults,
@@ -17,9 +15,6 @@ class ProposalsConfig(AppConfig):
             events,
             roles,
         )
-        from .services import assignment_due_changed
-
-        DUE_CHANGED_HOOKS.append(assignment_due_changed)
         post_migrate.connect(roles.ensure_roles, sender=self)
         post_migrate.connect(defaults.ensure_deadline_rules, sender=self)
         post_migrate.connect(defaults.ensure_outcome_categories, sender=self)

@@ -17,6 +17,9 @@ from . import roles
 
 REVIEW = "proposal-review"
 REPLY = "proposal-reply"
+# The outcomes of 审定, recorded on its task and on the timeline as decided (DOMAIN §2.3).
+ACCEPT, REJECT, MERGE, RETURN = "accept", "reject", "merge", "return"
+DECISION_OUTCOMES = ((ACCEPT, _("立案")), (REJECT, _("不予立案")), (MERGE, _("并案")), (RETURN, _("退回修改")))
 Scope, Mode = StageDefinition.Scope, StageDefinition.Mode
 
 
@@ -95,8 +98,11 @@ chains.register(chains.SlotSpec(
     stages=(
         chains.StageSpec(key="first-review", name="初审", role=roles.STAFF, scope=Scope.ANY, mode=Mode.ANY,
                          deadline_amount=5, phrases="建议立案\n建议不予立案\n建议并案\n建议退回修改"),
+        # Fixed: the 提案委 decides 立案 and the grounds to refuse it (DOMAIN §2.3 [R] S3, B3/B5), its heads for
+        # the committee ([L] S4b): role, scope, mode, at least 5 working days, escalation only (no automatic
+        # return or approval: a person takes the decision and the proposer is told of it, [R] S3).
         chains.StageSpec(key="decision", name="审定", role=roles.STAFF_HEAD, scope=Scope.ANY, mode=Mode.ANY,
-                         deadline_amount=5, required=True),
+                         deadline_amount=5, required=True, outcomes=DECISION_OUTCOMES),
     ),
     resolve_assignees=review_assignees,
     on_finish=_review_finished,
@@ -115,8 +121,12 @@ chains.register(chains.SlotSpec(
         chains.StageSpec(key="countersign", name="会办单位会签", role=roles.UNIT_HANDLER, scope=Scope.CO_UNITS,
                          mode=Mode.ALL, deadline_amount=5, phrases="同意\n请补充会办意见",
                          skip_field="co_units", skip_operator=StageDefinition.SkipOperator.EMPTY),
+        # Fixed: the reply is signed off by the named unit's own 分管领导, never delegated (DOMAIN §2.5 reply format
+        # [L] S17; the unit named at 交办 [R] S5): role, scope 本案承办单位, mode, at least 5 working days, escalation.
         chains.StageSpec(key="signoff", name="分管领导签发", role=roles.UNIT_LEADER, scope=Scope.CASE_UNIT,
                          mode=Mode.ANY, deadline_amount=5, required=True, phrases="同意签发"),
+        # Fixed: 督办 of the handling by the supervision office (DOMAIN §2.7 [R] S5; reviewing the reply and its
+        # category [L] S32): role, scope, mode, at least 5 working days, escalation.
         chains.StageSpec(key="supervisor-review", name="督查室审核", role=roles.SUPERVISION_OFFICE, scope=Scope.ANY,
                          mode=Mode.ANY, deadline_amount=5, required=True, allow_batch_approve=True,
                          phrases="审核通过"),

@@ -169,7 +169,7 @@ def seed_proposals(stdout):
     in_handling(member3, "关于加强乡村学校师资建设的建议", "教科文卫", lead=education)
     overdue = in_handling(member4, "关于改造老旧小区供水管网的建议", "城乡建设", lead=transport)
     part = overdue.assignments.get()
-    # Through the due item, as an extension would (a new due-date version); the assignment's copy follows.
+    # Through the due item, the one stored deadline, as an extension would (a new due-date version).
     plant_due(DueItem.objects.get(subject_type=ContentType.objects.get_for_model(Assignment), subject_id=str(part.pk),
                                   purpose="reply", state=DueItem.State.OPEN),
               timezone.now() - datetime.timedelta(days=10))

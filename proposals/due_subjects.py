@@ -28,6 +28,7 @@ STAGES = {
     "reply": _("办理答复"),
     "contact": _("办前面商"),
     "adjustment": _("调整申请处理"),
+    "conclude": _("办结"),
 }
 # Held by the unit the proposal is assigned to; the others are held by the CPPCC office or 督查室.
 UNIT_PURPOSES = ("receipt", "co-opinion", "reply", "contact")

@@ -2,11 +2,13 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from workflows import work
 from workflows.audit import ACTION_LABELS
 
 ACTION_LABELS.update(
     {
         "proposal.drafted": _("起草提案"),
+        "proposal.imported": _("导入往年提案"),
         "proposal.edited": _("修改提案"),
         "proposal.cosigning_opened": _("发起联名"),
         "proposal.cosign_confirmed": _("确认联名"),
@@ -56,3 +58,17 @@ ACTION_LABELS.update(
         "access_denied": _("拒绝访问"),
     }
 )
+
+# The families of the proposal's work items, as the worklist's 步骤 column and filter name them.
+work.register_steps({
+    "proposals.cosign": _("联名确认"),
+    "proposals.revise": _("修改后重新提交"),
+    "proposals.assign": _("交办"),
+    "proposals.assignment": _("承办"),
+    "proposals.adjustment": _("申请调整"),
+    "proposals.extension": _("延期申请"),
+    "proposals.evaluate": _("评价"),
+    "proposals.face_meeting": _("面商"),
+    "proposals.conclude": _("办结"),
+    "proposals.key": _("重点提案"),
+})

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from viewflow.workflow.models import Process
 
 from workflows.models import Unit
 
@@ -190,7 +189,6 @@ class Proposal(models.Model):
     status = models.CharField(
         _("状态"), max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT, db_index=True
     )
-    cosign_deadline = models.DateTimeField(_("联名确认截止"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("立案时间"), null=True, blank=True)
     assigned_at = models.DateTimeField(_("交办时间"), null=True, blank=True)
@@ -215,9 +213,6 @@ class Proposal(models.Model):
     key_lead_official = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="led_proposals",
         verbose_name=_("领办领导"),
-    )
-    process = models.OneToOneField(
-        Process, on_delete=models.PROTECT, null=True, blank=True, related_name="proposal", editable=False
     )
     created = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -356,10 +351,6 @@ class Assignment(models.Model):
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.PENDING_RECEIPT)
     assigned_at = models.DateTimeField(_("交办时间"))
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    receipt_due_at = models.DateTimeField(_("签收/申请调整截止"))
-    reply_due_at = models.DateTimeField(_("办理期限"))
-    receipt_due_provisional = models.BooleanField(_("签收期限暂定"), default=False)
-    reply_due_provisional = models.BooleanField(_("办理期限暂定"), default=False)
     received_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -375,7 +366,7 @@ class Assignment(models.Model):
         verbose_name = _("承办任务")
         verbose_name_plural = _("承办任务")
         ordering = ["proposal", "pk"]
-        indexes = [models.Index(fields=["unit", "state", "reply_due_at"], name="assignment_unit_inbox_idx")]
+        indexes = [models.Index(fields=["unit", "state"], name="assignment_unit_state_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["proposal", "unit"],
@@ -557,8 +548,9 @@ class Reply(models.Model):
     chain = models.ForeignKey("workflows.StageRun", on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+")
     issued_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
-    due_at = models.DateTimeField(_("办理期限"), null=True, blank=True,
-                                  help_text=_("答复发出时的办理期限（重新办理会改变承办任务的期限）。"))
+    # The deadline this reply answered: the assignment's reply due item of its round (read, never copied).
+    due_item = models.ForeignKey("workflows.DueItem", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", verbose_name=_("办理期限"))
     publish_on = models.DateField(_("公开日期"), null=True, blank=True, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)

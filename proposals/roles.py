@@ -21,7 +21,6 @@ ROLES = {
             "proposals.review_proposal",
             "proposals.view_all_proposals",
             "proposals.submit_for_member",
-            "proposals.view_proposalprocess",
         ],
     ),
     STAFF_HEAD: (
@@ -29,12 +28,11 @@ ROLES = {
         [
             "proposals.review_proposal",
             "proposals.view_all_proposals",
-            "proposals.view_proposalprocess",
         ],
     ),
     SUPERVISION_OFFICE: (
         _("督查室"),
-        ["proposals.assign_proposal", "proposals.view_all_proposals", "proposals.view_proposalprocess",
+        ["proposals.assign_proposal", "proposals.view_all_proposals",
          "workflows.view_due_board"],
     ),
     UNIT_HANDLER: (_("承办单位经办人"), []),

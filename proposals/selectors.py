@@ -4,15 +4,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, CharField, F, Prefetch, Q, When
+from django.db.models import CharField, Prefetch, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows import selectors as workflow_selectors
-from workflows import urging
+from workflows import urging, work
 from workflows.calendar import working_days_between
-from workflows.models import DueItem, StageRun, StageTask
+from workflows.models import DueItem, StageRun
 
 from . import access
 from .models import Assignment, CoOpinion, Cosigner, Proposal, ProposalStatus, Reply
@@ -20,12 +20,14 @@ from .models import Assignment, CoOpinion, Cosigner, Proposal, ProposalStatus, R
 
 @dataclass(frozen=True)
 class Step:
-    """Where a proposal stands: the step, who holds it, and until when."""
+    """Where a proposal stands: the step, who holds it, and until when (with what the date is for)."""
 
     label: str
     holder: str
     due_at: datetime | None = None
     provisional: bool = False
+    due_label: str = ""
+    mine: bool = False
 
     @property
     def days_left(self) -> int | None:
@@ -38,6 +40,21 @@ class Step:
         return self.due_at is not None and self.due_at < timezone.now()
 
 
+# What each deadline of a proposal or an assignment is for, as the pages label it.
+DUE_LABELS = {
+    "cosign": _("联名确认"),
+    "assign": _("交办"),
+    "evaluation": _("评价"),
+    "face-meeting": _("面对面沟通"),
+    "receipt": _("签收"),
+    "co-opinion": _("会办意见"),
+    "reply": _("办理答复"),
+    "contact": _("办前面商"),
+    "adjustment": _("调整申请处理"),
+    "conclude": _("办结"),
+}
+
+
 def with_relations(queryset):
     return queryset.select_related("term", "topic", "first_proposer", "master").prefetch_related(
         Prefetch("cosigners", queryset=Cosigner.objects.select_related("user")),
@@ -46,61 +63,47 @@ def with_relations(queryset):
 
 
 def attach_due_items(proposals) -> list[Proposal]:
-    """Load the open due items of a page of proposals and their assignments in two queries."""
+    """Load a page of proposals' open work items (who holds what, by when) and their assignments' open deadlines, in
+    two queries whatever the page size."""
     proposals = list(proposals)
-    by_proposal = {str(p.pk): p for p in proposals}
+    holdings = work.open_by_case(Proposal, [p.pk for p in proposals])
     by_assignment = {str(a.pk): a for p in proposals for a in p.assignments.all()}
-    for obj in [*proposals, *by_assignment.values()]:
-        obj.open_due = []
     for proposal in proposals:
-        proposal.open_stage_tasks = []
-    if by_proposal:
-        # The review chain's open tasks say who holds a proposal under review, and until when.
-        tasks = (StageTask.objects.filter(
-            status=StageTask.Status.OPEN, run__status=StageRun.Status.RUNNING,
-            run__subject_type=ContentType.objects.get_for_model(Proposal), run__subject_id__in=list(by_proposal),
-        ).select_related("stage", "assignee", "run").order_by("due_at"))
-        for task in tasks:
-            by_proposal[task.run.subject_id].open_stage_tasks.append(task)
-    for model, index in ((Proposal, by_proposal), (Assignment, by_assignment)):
-        if not index:
-            continue
+        proposal.holdings = holdings.get(str(proposal.pk), [])
+    for assignment in by_assignment.values():
+        assignment.open_due = []
+    if by_assignment:
         items = DueItem.objects.filter(
-            subject_type=ContentType.objects.get_for_model(model), subject_id__in=list(index), state=DueItem.State.OPEN
+            subject_type=ContentType.objects.get_for_model(Assignment), subject_id__in=list(by_assignment),
+            state=DueItem.State.OPEN,
         ).order_by("due_at")
         for item in items:
-            index[item.subject_id].open_due.append(item)
+            item.label = DUE_LABELS.get(item.purpose, item.title)
+            by_assignment[item.subject_id].open_due.append(item)
     return proposals
 
 
-def current_step(proposal: Proposal) -> Step:
-    """Needs :func:`with_relations` and :func:`attach_due_items` on the proposal (no extra queries)."""
-    due = proposal.open_due[0] if getattr(proposal, "open_due", None) else None
-    due_at, provisional = (due.due_at, due.provisional) if due else (None, False)
-    status = proposal.status
-    if status in (ProposalStatus.DRAFT, ProposalStatus.RETURNED):
-        return Step(_("提案人修改") if status == ProposalStatus.RETURNED else _("草稿"), proposal.proposer_display)
-    if status == ProposalStatus.COSIGNING:
-        waiting = [c.user.get_full_name() for c in proposal.cosigners.all() if c.status == Cosigner.Status.INVITED]
-        return Step(_("征集联名"), "、".join(waiting), due_at, provisional)
-    if status == ProposalStatus.SUBMITTED:
-        tasks = getattr(proposal, "open_stage_tasks", [])
-        if not tasks:
-            return Step(_("审查立案"), _("政协提案委员会"))
-        holders = "、".join(dict.fromkeys(t.assignee.get_full_name() or t.assignee.get_username() for t in tasks))
-        return Step(tasks[0].stage.name, holders, tasks[0].due_at, tasks[0].due_provisional)
-    if status == ProposalStatus.ACCEPTED:
-        return Step(_("交办"), _("督查室"), due_at, provisional)
-    if status in (ProposalStatus.ASSIGNED, ProposalStatus.IN_HANDLING):
-        live = [a for a in proposal.assignments.all() if a.state != Assignment.State.REASSIGNED]
-        pending = [a for a in live if a.state in (Assignment.State.PENDING_RECEIPT, Assignment.State.DISPUTED)]
-        shown = pending or live
-        dues = sorted((d for a in shown for d in getattr(a, "open_due", [])), key=lambda d: d.due_at)
-        first = dues[0] if dues else None
-        label = _("签收") if pending else _("办理")
-        return Step(label, "、".join(str(a.unit) for a in shown), first.due_at if first else None,
-                    first.provisional if first else False)
-    return Step(proposal.get_status_display(), "")
+def current_step(proposal: Proposal, user=None) -> Step:
+    """The step that holds the proposal now, from its open work items (:func:`attach_due_items`, no extra query).
+
+    The step the viewing ``user`` holds comes first (a member sees "请评价" when the evaluation is theirs); otherwise
+    the soonest. Every holder of that step is named; the date is labelled with what it is for.
+    """
+    holdings = list(getattr(proposal, "holdings", None) or work.case_holdings(proposal))
+    if not holdings:
+        status = proposal.status
+        if status in (ProposalStatus.DRAFT,):
+            return Step(_("草稿"), proposal.proposer_display)
+        return Step(proposal.get_status_display(), "")
+    if user is not None and user.is_authenticated:
+        mine = [h for h in holdings if user.pk in (h.item.assignee_id, h.item.claimed_by_id)]
+        if mine:
+            first = mine[0]
+            return Step(first.item.title, first.holder, first.due_at, first.provisional, first.due_label, mine=True)
+    first = holdings[0]
+    same = [h for h in holdings if h.item.step == first.item.step]
+    holders = "、".join(dict.fromkeys(h.holder for h in same if h.holder))
+    return Step(first.item.title, holders, first.due_at, first.provisional, first.due_label)
 
 
 def my_proposals(user):
@@ -116,18 +119,9 @@ def staff_proposals(user):
     return with_relations(access.visible_proposals(user)).order_by("-created")
 
 
-def unit_assignments(user):
-    """The unit inbox: only assignments of the user's units, soonest deadline first."""
-    waiting_for_receipt = When(
-        state__in=(Assignment.State.PENDING_RECEIPT, Assignment.State.DISPUTED), then=F("receipt_due_at")
-    )
-    return (
-        Assignment.objects.filter(unit__in=access.unit_ids(user))
-        .exclude(state=Assignment.State.REASSIGNED)
-        .select_related("unit", "proposal", "proposal__first_proposer", "proposal__topic")
-        .annotate(next_due_at=Case(waiting_for_receipt, default=F("reply_due_at")))
-        .order_by("next_due_at", "pk")
-    )
+def unit_work(user, *, step: str = "proposals.assignment") -> list:
+    """承办待办: the user's units' proposal steps, a filter of the one worklist (their 待办, then their 待认领)."""
+    return [*work.inbox(user, step=step), *work.queue(user, step=step)]
 
 
 def _reply_ids(replies):
@@ -153,6 +147,14 @@ def assignment_due_panel(user, assignment: Assignment) -> dict:
                                    subject_id__in=_reply_ids(Reply.objects.filter(assignment=assignment)))
     return {"due_items": workflow_selectors.case_due_items(parts=[(assignment, assignment.unit)], runs=runs),
             "can_urge": urging.may_urge_case(user, assignment.proposal)}
+
+
+def assignment_deadlines(assignment: Assignment) -> dict:
+    """The assignment's deadline of each purpose (签收, 办理答复, 会办意见, 办前面商…): its latest due item, open or
+    closed, so pages and prints read the one stored date (moved by extensions and calendar edits alike)."""
+    items = DueItem.objects.filter(subject_type=ContentType.objects.get_for_model(Assignment),
+                                   subject_id=str(assignment.pk)).order_by("pk")
+    return {item.purpose.replace("-", "_"): item for item in items}
 
 
 def replies(proposal):

@@ -5,14 +5,14 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from workflows import access as engine_access
-from workflows import audit, stages
+from workflows import audit, locks, stages
 from workflows import selectors as workflow_selectors
 from workflows.errors import ServiceError, StaleStateError
 from workflows.feedback import show_error
@@ -38,6 +38,7 @@ from .forms import (
     ReplyForm,
     ReviewForm,
 )
+from .lifecycle import ProposalLifecycle
 from .models import Assignment, Attachment, CaseRecord, Proposal, ProposalStatus, Reply
 
 OBJECT, ROLE, AUTHENTICATED = engine_access.OBJECT, engine_access.ROLE, engine_access.AUTHENTICATED
@@ -68,8 +69,10 @@ def _assignment_or_404(request, pk) -> Assignment:
 @login_required
 def my_proposals(request):
     proposals = selectors.attach_due_items(selectors.my_proposals(request.user)[:200])
-    rows = [(p, selectors.current_step(p)) for p in proposals]
-    invitations = [p for p in proposals if access.pending_cosign(request.user, p)]
+    rows = [(p, selectors.current_step(p, request.user)) for p in proposals]
+    # The user's own 联名确认 items, with the window's date (no query per row).
+    invitations = [(p, step) for p, step in rows
+                   if step.mine and any(h.item.step == services.STEP_COSIGN for h in p.holdings)]
     return render(request, "proposals/mine.html", {"rows": rows, "invitations": invitations})
 
 
@@ -155,16 +158,37 @@ def proposal_edit(request, pk):
     return render(request, "proposals/form.html", {"form": form, "proposal": proposal, "is_new": False})
 
 
+def _run(request, call, success, *, done, form=None, rerender=None):
+    """Form → service → error → redirect: the one path of every POST on the proposal pages.
+
+    The form (if any) is validated, the service called with its cleaned data. Done: the success message and back to
+    ``done``. Someone acted first (a stale state, or a lock race the database settled against this request): that
+    message and back to ``done``, to see the case as it now is. Any other refusal: its message on the form's field,
+    the page rendered again with what was typed (``rerender``), or as a message when there is no form.
+    """
+    if form is not None and not form.is_valid():
+        return rerender(form)
+    try:
+        call(form.cleaned_data if form is not None else None)
+    except StaleStateError as error:
+        messages.error(request, error.message)
+    except ServiceError as error:
+        show_error(request, error, form)
+        if form is not None:
+            return rerender(form)
+    except DatabaseError as error:
+        if not locks.lost_race(error):
+            raise
+        messages.error(request, StaleStateError("stale_state").message)
+    else:
+        messages.success(request, success)
+    return done
+
+
 def _act(request, pk, action, success_message):
     """Run one POSTed service call on a proposal and return to its page."""
     proposal = _proposal_or_404(request, pk)
-    try:
-        action(proposal)
-    except ServiceError as error:
-        show_error(request, error)
-    else:
-        messages.success(request, success_message)
-    return redirect("proposals:detail", pk=pk)
+    return _run(request, lambda _data: action(proposal), success_message, done=redirect("proposals:detail", pk=pk))
 
 
 @engine_access.rule(OBJECT)
@@ -241,7 +265,9 @@ def proposal_detail(request, pk, review_form=None, assign_form=None, forms=None)
     is_staff = user.has_perm("proposals.review_proposal")
     context = {
         "proposal": proposal,
-        "step": selectors.current_step(proposal),
+        "step": selectors.current_step(proposal, user),
+        "holdings": proposal.holdings,
+        "cosign_due": services.proposal_due(proposal, "cosign") if proposal.status == ProposalStatus.COSIGNING else None,
         "timeline": audit.timeline(proposal),
         "attachments": proposal.attachments.all(),
         "merged": proposal.merged.all(),
@@ -261,7 +287,7 @@ def proposal_detail(request, pk, review_form=None, assign_form=None, forms=None)
         ],
         "evaluations": proposal.evaluations.select_related("evaluator", "recorded_by"),
         "records": proposal.records.select_related("recorded_by"),
-        "can_conclude": is_staff and proposal.status == ProposalStatus.EVALUATED,
+        "can_conclude": is_staff and ProposalLifecycle.may(proposal, "conclude"),
         "can_key_propose": is_staff and proposal.serial is not None and not proposal.key_status
         and proposal.status not in (ProposalStatus.MERGED, ProposalStatus.CONCLUDED),
         "can_key_decide": is_staff and proposal.key_status == "proposed",
@@ -294,18 +320,8 @@ def proposal_detail(request, pk, review_form=None, assign_form=None, forms=None)
 
 def _post_form(request, pk, form, call, success, *, form_key):
     """Validate a case-page form, call its service, and show either the result or the form with its errors."""
-    if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except StaleStateError as error:
-            messages.error(request, error.message)
-            return redirect("proposals:detail", pk=pk)
-        except ServiceError as error:
-            show_error(request, error, form)
-        else:
-            messages.success(request, success)
-            return redirect("proposals:detail", pk=pk)
-    return proposal_detail(request, pk, forms={form_key: form})
+    return _run(request, call, success, done=redirect("proposals:detail", pk=pk), form=form,
+                rerender=lambda form: proposal_detail(request, pk, forms={form_key: form}))
 
 
 @engine_access.rule(OBJECT)
@@ -459,8 +475,8 @@ def proposal_list(request):
 @engine_access.rule(AUTHENTICATED)
 @login_required
 def unit_inbox(request):
-    assignments = list(selectors.unit_assignments(request.user)[:300])
-    return render(request, "proposals/unit_inbox.html", {"assignments": assignments})
+    items = selectors.unit_work(request.user)
+    return render(request, "proposals/unit_inbox.html", {"items": items})
 
 
 @engine_access.rule(OBJECT)
@@ -484,6 +500,7 @@ def assignment_detail(request, pk, decision_form=None, reason_form=None, forms=N
         "decision_form": decision_form or AdjustmentDecisionForm(),
         "timeline": audit.timeline(assignment),
         **selectors.assignment_due_panel(user, assignment),
+        "deadlines": selectors.assignment_deadlines(assignment),
         "contacts": assignment.contacts.select_related("recorded_by"),
         "co_opinions": selectors.co_opinions(assignment),
         "extensions": assignment.extensions.select_related("requested_by", "decided_by"),
@@ -507,18 +524,8 @@ def assignment_detail(request, pk, decision_form=None, reason_form=None, forms=N
 
 
 def _assignment_form(request, pk, form, call, success, *, form_key):
-    if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except StaleStateError as error:
-            messages.error(request, error.message)
-            return redirect("proposals:assignment", pk=pk)
-        except ServiceError as error:
-            show_error(request, error, form)
-        else:
-            messages.success(request, success)
-            return redirect("proposals:assignment", pk=pk)
-    return assignment_detail(request, pk, forms={form_key: form})
+    return _run(request, call, success, done=redirect("proposals:assignment", pk=pk), form=form,
+                rerender=lambda form: assignment_detail(request, pk, forms={form_key: form}))
 
 
 @engine_access.rule(OBJECT)
@@ -612,13 +619,8 @@ def reply_category(request, pk):
 
 def _assignment_act(request, pk, action, success_message):
     assignment = _assignment_or_404(request, pk)
-    try:
-        action(assignment)
-    except ServiceError as error:
-        show_error(request, error)
-    else:
-        messages.success(request, success_message)
-    return redirect("proposals:assignment", pk=pk)
+    return _run(request, lambda _data: action(assignment), success_message,
+                done=redirect("proposals:assignment", pk=pk))
 
 
 @engine_access.rule(OBJECT)
@@ -673,6 +675,8 @@ def assignment_decide(request, pk):
 def assignment_notice(request, pk):
     """交办通知, printable A4."""
     assignment = _assignment_or_404(request, pk)
-    return render(request, "proposals/print_notice.html", {"assignment": assignment, "proposal": assignment.proposal})
+    return render(request, "proposals/print_notice.html", {
+        "assignment": assignment, "proposal": assignment.proposal,
+        "deadlines": selectors.assignment_deadlines(assignment)})
 
 

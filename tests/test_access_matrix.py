@@ -9,13 +9,14 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from proposals import roles
 from proposals.models import Attachment, Extension
 from tests.personas import assigned
-from workflows import access
+from workflows import access, work
 from workflows.models import AuditEvent, StageRun
 
-# Framework and engine views (Django admin, auth, i18n, viewflow's inbox/queue/process pages) check their own
-# permissions; every view of ours must carry an explicit rule.
+# Framework views (Django admin, viewflow's sign-in pages, i18n) check their own permissions; every view of ours must
+# carry an explicit rule. viewflow's workflow pages (inbox, queue, archive, process management) are not mounted.
 ENGINE_MODULES = ("django.", "viewflow.")
 
 
@@ -46,7 +47,7 @@ def test_every_url_pattern_has_an_access_rule():
     assert len(list(own_patterns())) > 15
 
 
-def fill(route, *, proposal, assignment, attachment, extension=None, task=None, run=None):
+def fill(route, *, proposal, assignment, attachment, extension=None, task=None, run=None, item=None):
     """Put the ids of out-of-scope objects into a route, by what the route is about."""
     route = route.replace("^", "").replace("$", "")
     values = {"attachment_pk": attachment.pk, "extension_pk": extension.pk if extension else 0}
@@ -54,6 +55,8 @@ def fill(route, *, proposal, assignment, attachment, extension=None, task=None, 
         values["pk"] = task.pk if task else 0
     elif route.startswith("chains/runs/"):
         values["pk"] = run.pk if run else 0
+    elif route.startswith("work/"):
+        values["pk"] = item.pk if item else 0
     else:
         values["pk"] = assignment.pk if "assignments/" in route else proposal.pk
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
@@ -76,13 +79,15 @@ def test_each_role_is_refused_objects_outside_its_scope_with_an_audit_row(client
                                          reason="x", requested_by=world.unit1)
     run = StageRun.objects.filter(subject_id=str(proposal.pk)).first()
     task = run.tasks.first()
+    # a step in 督查室's 待认领 (claim), and one claimed by a 督查室 member (release)
+    item = work.open_item(case=proposal, step="access.matrix", title="交办", link="/", role=roles.SUPERVISION_OFFICE)
     client.force_login(getattr(world, username))
     checked = 0
     for route, pattern in own_patterns():
         if rule_of(pattern) not in (access.OBJECT, access.ROLE):
             continue
         url = fill(route, proposal=proposal, assignment=assignment, attachment=attachment, extension=extension,
-                   task=task, run=run)
+                   task=task, run=run, item=item)
         for method in ("get", "post"):
             before = AuditEvent.objects.filter(action="access_denied").count()
             response = getattr(client, method)(url)
@@ -107,3 +112,54 @@ def test_anonymous_users_are_sent_to_login_everywhere_but_public_pages(client, w
         assert response.status_code in (302, 405), url
         if response.status_code == 302:
             assert response["Location"].startswith("/accounts/login/"), url
+
+
+def test_work_item_pages_carry_the_object_rule():
+    rules = {route: rule_of(pattern) for route, pattern in own_patterns() if route.startswith("work/")}
+
+    assert rules == {"work/<int:pk>/claim/": access.OBJECT, "work/<int:pk>/release/": access.OBJECT}
+
+
+def test_a_claimed_step_cannot_be_released_by_another_role_and_is_not_revealed(client, world):
+    # given a 交办 step claimed by 督查室
+    proposal = assigned(world, mode="sole")
+    item = work.open_item(case=proposal, step="access.matrix", title="交办", link="/", role=roles.SUPERVISION_OFFICE)
+    work.claim(actor=world.office, item=item)
+    client.force_login(world.staff)
+
+    # when
+    response = client.post(f"/work/{item.pk}/release/")
+
+    # then
+    assert response.status_code == 404
+    assert AuditEvent.objects.filter(action="access_denied", actor=world.staff).count() == 1
+
+
+# viewflow's stock workflow pages and its process management (cancel, undo, revive) would act behind the services.
+VIEWFLOW_URLS = (
+    "/workflow/", "/workflow/inbox/", "/workflow/queue/", "/workflow/archive/", "/workflow/flows/",
+    "/workflow/flows/proposals/", "/workflow/flows/proposals/proposalflow/",
+    "/workflow/flows/proposals/proposalflow/1/cancel/", "/workflow/flows/nomination/nominationflow/",
+    "/workflow/flows/nomination/representativeflow/", "/workflow/proposals/flows/proposalflow/1/",
+)
+
+
+def test_no_url_pattern_serves_viewflows_workflow_pages():
+    served = [route for route, pattern in walk(get_resolver().url_patterns)
+              if route.startswith("workflow/") or getattr(pattern.callback, "__module__", "").startswith(
+                  ("viewflow.workflow", "viewflow.views"))]
+
+    assert served == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", ["member1", "staff", "head", "office", "unit1", "unitlead1", "outsider", "admin",
+                                      None])
+def test_viewflows_workflow_pages_are_not_found_for_any_role(client, world, username, django_user_model):
+    if username == "admin":
+        client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "x" * 12))
+    elif username:
+        client.force_login(getattr(world, username))
+    for url in VIEWFLOW_URLS:
+        for method in ("get", "post"):
+            assert getattr(client, method)(url).status_code == 404, (username, method, url)

@@ -92,23 +92,23 @@ def logged_in_client(client, django_user_model, db):
 
 
 def test_inbox_is_chinese_by_default(logged_in_client):
-    response = logged_in_client.get("/workflow/inbox/")
+    response = logged_in_client.get("/inbox/")
     assert response.status_code == 200
     content = response.content.decode()
-    assert "待办" in content and "发起流程" in content
+    assert "待办" in content and "工作台" in content
     assert "Inbox" not in content
 
 
 def test_browser_language_does_not_switch_to_english(logged_in_client):
-    content = logged_in_client.get("/workflow/inbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    content = logged_in_client.get("/inbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "待办" in content
     assert "Inbox" not in content
 
 
 def test_language_cookie_switches_to_english(logged_in_client, settings):
     logged_in_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    content = logged_in_client.get("/workflow/inbox/").content.decode()
-    assert "Inbox" in content and "New process" in content
+    content = logged_in_client.get("/inbox/").content.decode()
+    assert "Inbox" in content and "Workbench" in content
     assert "待办" not in content
 
 

@@ -1,4 +1,4 @@
-"""Project-wide guarantees: production settings, flow locking, import layers, deployable static files."""
+"""Project-wide guarantees: production settings, one state per case, import layers, deployable static files."""
 
 import importlib
 import json
@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from viewflow.workflow import lock
 from viewflow.workflow.flow import Flow
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -85,12 +84,16 @@ def project_flow_classes():
     return found
 
 
-def test_every_flow_locks_its_process_row():
-    flow_classes = project_flow_classes()
+def test_no_case_runs_on_a_viewflow_flow():
+    """A case's one state is its ``viewflow.fsm`` lifecycle (workflows/README.md): no flow graph keeps a second one."""
+    assert project_flow_classes() == []
 
-    assert flow_classes
-    unlocked = [flow for flow in flow_classes if flow.lock_impl is not lock.select_for_update_lock]
-    assert unlocked == []
+
+def test_a_lost_race_is_answered_after_the_messages_are_set_up():
+    from django.conf import settings
+
+    assert settings.MIDDLEWARE.index("workflows.middleware.StaleStateMiddleware") > settings.MIDDLEWARE.index(
+        "django.contrib.messages.middleware.MessageMiddleware")
 
 
 def test_import_layers_hold():

@@ -1,6 +1,14 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from .accounts_import import AccountImporter
+from .admin_audit import AuditedAdminMixin, audited_register, record_change
+from .imports import ImportAdminMixin
 from .models import (
     AccessGrant,
     AuditEvent,
@@ -13,6 +21,7 @@ from .models import (
     Unit,
     UnitMembership,
 )
+from .roles import label as role_label
 
 WEEKDAYS = (_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日"))
 
@@ -93,17 +102,93 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
 
 
 class UnitMembershipInline(admin.TabularInline):
+    """A unit's 经办人, 分管领导 and 负责人 (one row per person and post)."""
+
     model = UnitMembership
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "short_name", "kind", "phone", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "short_name"]
     inlines = [UnitMembershipInline]
+
+
+class UserUnitInline(admin.TabularInline):
+    """The account's posts in units, edited from the account's page."""
+
+    model = UnitMembership
+    extra = 0
+    autocomplete_fields = ["unit"]
+    verbose_name = _("所在单位")
+    verbose_name_plural = _("所在单位")
+
+
+class RoleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return role_label(obj.name)
+
+
+class AccountAdmin(AuditedAdminMixin, ImportAdminMixin, UserAdmin):
+    """User accounts with their roles (Chinese labels) and units, one by one or imported from Excel; audited."""
+
+    importer = AccountImporter()
+    list_display = ["username", "first_name", "roles", "unit_names", "is_active", "is_staff"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "groups"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    inlines = [UserUnitInline]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("个人信息"), {"fields": ["first_name", "email"]}),
+        (_("角色与权限"), {"fields": ["is_active", "groups", "is_staff", "is_superuser", "user_permissions"]}),
+        (_("登录记录"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups", "unit_memberships__unit")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["form_class"] = RoleChoiceField
+            kwargs.setdefault("label", _("角色"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    @admin.display(description=_("角色"))
+    def roles(self, obj):
+        return "、".join(str(role_label(g.name)) for g in obj.groups.all())
+
+    @admin.display(description=_("单位"))
+    def unit_names(self, obj):
+        return "、".join(f"{m.unit.name}（{m.get_role_display()}）" for m in obj.unit_memberships.all())
+
+    def user_change_password(self, request, id, form_url=""):
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                record_change(request=request, obj=self.get_object(request, id), action="admin.password_changed",
+                              lines=[[str(_("密码")), "", str(_("已修改"))]])
+        return response
+
+
+class RoleAdmin(AuditedAdminMixin, GroupAdmin):
+    """The role groups: created by the apps (``ensure_roles``); a permission granted here is audited."""
+
+    list_display = ["name", "label"]
+
+    @admin.display(description=_("角色"))
+    def label(self, obj):
+        return role_label(obj.name)
+
+
+audited_register(get_user_model(), AccountAdmin)
+audited_register(Group, RoleAdmin)
 
 
 @admin.register(AuditEvent)

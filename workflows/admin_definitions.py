@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import definitions
-from .chains import SLOTS, validate
+from .chains import SLOTS, fixed_stage_errors, validate
 from .errors import ServiceError
 from .models import DefinitionVersion, FlowSlot, StageDefinition, StageRun
 from .roles import label as role_label
@@ -47,7 +47,9 @@ class StageForm(forms.ModelForm):
             self.fields["auto_action"].choices = [
                 c for c in self.fields["auto_action"].choices if c[0] != StageDefinition.AutoAction.APPROVE]
         if self.instance.pk and self.instance.key in spec.required_keys():
-            self.fields["name"].help_text = _("法定环节：不能删除、跳过或设置逾期自动同意。")
+            self.fields["name"].help_text = _(
+                "法定环节：不能删除；办理角色和范围、审批方式、最短期限、与其他法定环节的先后顺序、逾期自动处理和"
+                "跳过条件均不能更改。")
 
     def clean_key(self):
         key = self.cleaned_data.get("key") or self.instance.key
@@ -60,9 +62,25 @@ class StageForm(forms.ModelForm):
         return "\n".join(line.strip() for line in self.cleaned_data["phrases"].splitlines() if line.strip())
 
 
+class StageFormSet(forms.BaseInlineFormSet):
+    """The draft's stages as a whole: a draft that removes or changes a stage fixed by regulation is not saved."""
+
+    def clean(self):
+        super().clean()
+        spec = SLOTS.get(self.instance.slot.code) if self.instance.pk else None
+        if spec is None or any(form.errors for form in self.forms):
+            return
+        kept = [form.instance for form in self.forms
+                if not self._should_delete_form(form) and (form.instance.pk or form.has_changed())]
+        errors = fixed_stage_errors(spec, kept)
+        if errors:
+            raise forms.ValidationError(errors)
+
+
 class StageInline(admin.StackedInline):
     model = StageDefinition
     form = StageForm
+    formset = StageFormSet
     extra = 0
     ordering = ["order"]
     fieldsets = [

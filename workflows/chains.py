@@ -2,17 +2,20 @@
 
 A domain app registers a :class:`SlotSpec` (its default chain, which stages are fixed by regulation, how to find
 the people for a stage, and what to do when the chain ends). Admins then edit versions of that chain as data;
-:func:`validate` refuses any version that would remove, weaken or auto-approve a fixed stage.
+:func:`validate` refuses any version that would remove, weaken or auto-approve a fixed stage, and the editor refuses
+to save such a draft (:func:`fixed_stage_errors`).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import DefinitionVersion, FlowSlot, StageDefinition
+from .models import DeadlineRule, DefinitionVersion, FlowSlot, StageDefinition
+from .roles import label as role_label
 
 
 @dataclass(frozen=True)
@@ -31,12 +34,40 @@ class StageSpec:
     skip_operator: str = ""
     # The default chain's 顺序: stages sharing one run in parallel; None numbers the stages 1, 2, 3 … in order.
     order: int | None = None
-    # Fixed by regulation [R]: present in every version, never skipped or auto-approved, deadline at least this.
+    # Fixed by regulation [R] (each required stage cites its DOMAIN rule where it is declared): present in every
+    # version, kept in its place among the other fixed stages, never skipped, and none of the following changed.
     required: bool = False
+    # Its role and assignee scope (None: fixed when required).
+    fixed_role: bool | None = None
+    # Its mode (None: fixed when required).
+    fixed_mode: bool | None = None
+    # The shortest deadline, in ``deadline_kind`` units, which never changes (None: the default deadline_amount).
     min_deadline_amount: int | None = None
+    # The automatic actions allowed when overdue (empty: only the default ``auto_action``).
+    auto_actions: tuple[str, ...] = ()
+    # A stage one department must hold (a 统战部 opinion; each half of a two-department decision): its label and
+    # roles. No version may hand it to any other role, e.g. the other department's.
+    department: str = ""
+    department_roles: tuple[str, ...] = ()
     # A decision stage: the outcomes its holder chooses from ((code, label), …), recorded as made on the task, the
     # run and the timeline (``stages.decide``); the chain ends with the decision.
     outcomes: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def role_fixed(self) -> bool:
+        return self.required if self.fixed_role is None else self.fixed_role
+
+    @property
+    def mode_fixed(self) -> bool:
+        return self.required if self.fixed_mode is None else self.fixed_mode
+
+    @property
+    def shortest_deadline(self) -> int:
+        return self.deadline_amount if self.min_deadline_amount is None else self.min_deadline_amount
+
+    @property
+    def allowed_auto_actions(self) -> tuple[str, ...]:
+        return self.auto_actions or (self.auto_action,)
 
 
 @dataclass(frozen=True)
@@ -69,11 +100,21 @@ class SlotSpec:
     def required_keys(self) -> dict[str, StageSpec]:
         return {stage.key: stage for stage in self.stages if stage.required}
 
+    def default_orders(self) -> dict[str, int]:
+        """The default chain's 顺序 per stage key (stages sharing one run in parallel)."""
+        return {stage.key: stage.order or position for position, stage in enumerate(self.stages, start=1)}
+
 
 SLOTS: dict[str, SlotSpec] = {}
 
 
 def register(spec: SlotSpec) -> SlotSpec:
+    for stage in spec.stages:
+        # The default chain obeys its own fixed rules, or every version (the first included) would be refused.
+        if stage.department_roles and stage.role not in stage.department_roles or (
+            stage.auto_action not in stage.allowed_auto_actions or stage.deadline_amount < stage.shortest_deadline
+        ):
+            raise ImproperlyConfigured(f"{spec.code}: stage {stage.key} breaks its own fixed rules")
     SLOTS[spec.code] = spec
     return spec
 
@@ -93,10 +134,11 @@ def ensure_slots(**kwargs) -> None:
             continue
         version = DefinitionVersion.objects.create(slot=slot, number=1, status=DefinitionVersion.Status.PUBLISHED,
                                                    note=_("系统默认"))
-        for position, stage in enumerate(spec.stages, start=1):
+        orders = spec.default_orders()
+        for stage in spec.stages:
             role, _created = Group.objects.get_or_create(name=stage.role)
             StageDefinition.objects.create(
-                version=version, order=stage.order or position, key=stage.key, name=stage.name, role=role, scope=stage.scope,
+                version=version, order=orders[stage.key], key=stage.key, name=stage.name, role=role, scope=stage.scope,
                 mode=stage.mode, deadline_kind=stage.deadline_kind, deadline_amount=stage.deadline_amount,
                 auto_action=stage.auto_action, allow_batch_approve=stage.allow_batch_approve, phrases=stage.phrases,
                 skip_field=stage.skip_field, skip_operator=stage.skip_operator,
@@ -120,21 +162,7 @@ def validate(version: DefinitionVersion, stages=None) -> list[str]:
     keys = [stage.key for stage in stages]
     for key in {k for k in keys if keys.count(k) > 1}:
         errors.append(_("环节标识“%(key)s”重复。") % {"key": key})
-    by_key = {stage.key: stage for stage in stages}
-    for key, fixed in spec.required_keys().items():
-        stage = by_key.get(key)
-        if stage is None:
-            errors.append(_("“%(name)s”是法定环节，不能删除。") % {"name": fixed.name})
-            continue
-        if stage.skip_operator:
-            errors.append(_("“%(name)s”是法定环节，不能设置跳过条件。") % {"name": stage.name})
-        if stage.auto_action == StageDefinition.AutoAction.APPROVE:
-            errors.append(_("“%(name)s”是法定环节，不能逾期自动同意。") % {"name": stage.name})
-        if fixed.min_deadline_amount and (
-            stage.deadline_kind != fixed.deadline_kind or stage.deadline_amount < fixed.min_deadline_amount
-        ):
-            errors.append(_("“%(name)s”的期限不得少于法定的 %(amount)s 个工作日。") % {
-                "name": stage.name, "amount": fixed.min_deadline_amount})
+    errors.extend(fixed_stage_errors(spec, stages))
     for stage in stages:
         if not stage.name.strip():
             errors.append(_("第 %(order)s 个环节缺少名称。") % {"order": stage.order})
@@ -155,6 +183,98 @@ def validate(version: DefinitionVersion, stages=None) -> list[str]:
             if stage.skip_operator in ("equals", "not_equals") and not stage.skip_value:
                 errors.append(_("“%(name)s”：请填写跳过条件的值。") % {"name": stage.name})
     return errors
+
+
+def fixed_stage_errors(spec: SlotSpec, stages) -> list[str]:
+    """Every way ``stages`` (a version's rows, saved or not) remove or change what regulation fixes on the slot's
+    required stages, in Chinese, each naming the stage and what changed. The admin refuses to save such a draft;
+    :func:`validate` reports it (and so refuses 发布), also on versions already in the database."""
+    errors = []
+    by_key = {stage.key: stage for stage in stages}
+    fixed_stages = spec.required_keys()
+    for key, fixed in fixed_stages.items():
+        stage = by_key.get(key)
+        if stage is None:
+            errors.append(_("“%(name)s”是法定环节，不能删除。") % {"name": fixed.name})
+            continue
+        errors.extend(_changed(fixed, stage))
+    errors.extend(_reordered(spec, [key for key in fixed_stages if key in by_key], by_key))
+    return errors
+
+
+def _changed(fixed: StageSpec, stage) -> list[str]:
+    errors = []
+    name = stage.name or fixed.name
+    role = stage.role.name if stage.role_id else ""
+    if fixed.department_roles and role not in fixed.department_roles:
+        errors.append(_("“%(name)s”须由%(department)s办理，不能交给“%(role)s”。") % {
+            "name": name, "department": fixed.department, "role": role_label(role)})
+    elif fixed.role_fixed and role != fixed.role:
+        errors.append(_("“%(name)s”是法定环节，办理角色须为“%(fixed)s”，不能改为“%(role)s”。") % {
+            "name": name, "fixed": role_label(fixed.role), "role": role_label(role)})
+    if fixed.role_fixed and stage.scope != fixed.scope:
+        errors.append(_("“%(name)s”是法定环节，办理范围须为“%(fixed)s”，不能改为“%(scope)s”。") % {
+            "name": name, "fixed": StageDefinition.Scope(fixed.scope).label, "scope": _label(
+                StageDefinition.Scope, stage.scope)})
+    if fixed.mode_fixed and stage.mode != fixed.mode:
+        errors.append(_("“%(name)s”是法定环节，审批方式须为“%(fixed)s”，不能改为“%(mode)s”。") % {
+            "name": name, "fixed": StageDefinition.Mode(fixed.mode).label, "mode": _label(
+                StageDefinition.Mode, stage.mode)})
+    if stage.deadline_kind != fixed.deadline_kind:
+        errors.append(_("“%(name)s”是法定环节，期限须按“%(fixed)s”计算，不能改为“%(kind)s”。") % {
+            "name": name, "fixed": DeadlineRule.Kind(fixed.deadline_kind).label, "kind": _label(
+                DeadlineRule.Kind, stage.deadline_kind)})
+    elif stage.deadline_amount is None or stage.deadline_amount < fixed.shortest_deadline:
+        errors.append(_("“%(name)s”的期限不得少于法定的 %(amount)s 个%(unit)s，不能改为 %(new)s 个%(unit)s。") % {
+            "name": name, "amount": fixed.shortest_deadline, "new": stage.deadline_amount,
+            "unit": _unit(fixed.deadline_kind)})
+    if stage.auto_action not in fixed.allowed_auto_actions:
+        if stage.auto_action == StageDefinition.AutoAction.APPROVE:
+            errors.append(_("“%(name)s”是法定环节，不能逾期自动同意。") % {"name": name})
+        else:
+            errors.append(_("“%(name)s”是法定环节，逾期自动处理须为“%(fixed)s”，不能改为“%(action)s”。") % {
+                "name": name, "action": _label(StageDefinition.AutoAction, stage.auto_action),
+                "fixed": "、".join(str(StageDefinition.AutoAction(a).label) for a in fixed.allowed_auto_actions)})
+    if (stage.skip_field, stage.skip_operator) != (fixed.skip_field, fixed.skip_operator):
+        if fixed.skip_operator:
+            errors.append(_("“%(name)s”是法定环节，不能改变跳过条件。") % {"name": name})
+        else:
+            errors.append(_("“%(name)s”是法定环节，不能设置跳过条件。") % {"name": name})
+    return errors
+
+
+def _reordered(spec: SlotSpec, keys: list[str], by_key: dict) -> list[str]:
+    """The fixed stages keep their places among themselves: who comes first, and who runs in parallel."""
+    errors, default = [], spec.default_orders()
+    names = {stage.key: stage.name for stage in spec.stages}
+
+    def sign(a, b):
+        return (a > b) - (a < b)
+
+    for i, first in enumerate(keys):
+        for second in keys[i + 1:]:
+            expected = sign(default[first], default[second])
+            if sign(by_key[first].order, by_key[second].order) == expected:
+                continue
+            if expected == 0:
+                message = _("法定环节“%(first)s”和“%(second)s”须并行办理（顺序相同），不能改变。")
+            else:
+                message = _("法定环节“%(first)s”须在“%(second)s”之前办理，顺序不能改变。")
+            before, after = (second, first) if expected > 0 else (first, second)
+            errors.append(message % {"first": names[before], "second": names[after]})
+    return errors
+
+
+def _label(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value or "—"
+
+
+def _unit(kind: str) -> str:
+    return {DeadlineRule.Kind.WORKING_DAYS: _("工作日"), DeadlineRule.Kind.CALENDAR_DAYS: _("自然日"),
+            DeadlineRule.Kind.MONTHS: _("月")}.get(kind, kind)
 
 
 def skips(stage: StageDefinition, values: dict) -> bool:

@@ -7,7 +7,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit
+from . import audit, locks
 from .chains import spec_for, validate
 from .errors import PermissionDeniedError, ServiceError, StaleStateError
 from .models import DefinitionVersion, FlowSlot, StageDefinition, StageRun, StageTask
@@ -28,7 +28,7 @@ def _require_admin(actor):
 def draft_create(*, actor, slot: FlowSlot) -> DefinitionVersion:
     """A new draft, copied from the published version (one draft per slot at a time)."""
     _require_admin(actor)
-    slot = FlowSlot.objects.select_for_update().get(pk=slot.pk)
+    slot = locks.slot(slot.pk)
     existing = slot.versions.filter(status=DefinitionVersion.Status.DRAFT).first()
     if existing:
         return existing
@@ -48,7 +48,7 @@ def draft_create(*, actor, slot: FlowSlot) -> DefinitionVersion:
 def draft_publish(*, actor, version: DefinitionVersion) -> DefinitionVersion:
     """Publish a valid draft: new cases start on it; running cases keep the version they started on."""
     _require_admin(actor)
-    version = DefinitionVersion.objects.select_for_update().select_related("slot").get(pk=version.pk)
+    version = locks.version(version.pk)
     if version.status != DefinitionVersion.Status.DRAFT:
         raise StaleStateError("stale_state")
     errors = validate(version)
@@ -125,10 +125,10 @@ def migration_preview(*, version: DefinitionVersion) -> list[Landing]:
 @transaction.atomic
 def migrate_run(*, actor, run: StageRun, version: DefinitionVersion) -> StageRun:
     """Move one running case to a newer published version; its open tasks move to the same stage key."""
-    from .stages import _close, _enter, _locked_run  # the runner owns the stage-entering rules
+    from .stages import _close, _enter  # the runner owns the stage-entering rules
 
     _require_admin(actor)
-    run = _locked_run(run.pk)
+    run = locks.run_with_case(run.pk)
     if run.status != StageRun.Status.RUNNING or version.status != DefinitionVersion.Status.PUBLISHED:
         raise StaleStateError("stale_state")
     current = run.version.stages.filter(order=run.current_order).first()

@@ -10,8 +10,8 @@ from django.utils import timezone
 from . import calendar
 from .models import DeadlineRule, DueItem
 
-# Apps that copy a deadline onto their own rows (a stage task, an assignment) register here to hear when an
-# extension or the calendar moves it.
+# The due item is the only stored deadline. Apps that still copy one onto their own rows register here to hear when
+# an extension or the calendar moves it (the stage runner no longer does; this goes once no app copies dates).
 DUE_CHANGED_HOOKS: list = []
 
 

@@ -9,6 +9,8 @@ ACTION_LABELS.update(
         "chain.started": _("开始审批流转"),
         "chain.approve": _("同意"),
         "chain.reject": _("不同意"),
+        # A decision stage's record: the outcome's label (立案, 不予立案 …) is the row's to_state, never 同意.
+        "chain.decided": _("作出决定"),
         "chain.return_applicant": _("退回申请人"),
         "chain.return_stage": _("退回到之前环节"),
         "chain.auto_return": _("逾期自动退回"),
@@ -31,5 +33,12 @@ ACTION_LABELS.update(
         "user.delegated": _("设置委托"),
         "user.delegation_ended": _("结束委托"),
         "user.handed_over": _("工作交接并停用账号"),
+        "admin.added": _("后台新增"),
+        "admin.changed": _("后台修改"),
+        "admin.deleted": _("后台删除"),
+        "admin.password_changed": _("后台重设密码"),
+        "setup.imported": _("从 Excel 导入新增"),
+        "setup.import_updated": _("从 Excel 导入更新"),
+        "setup.import_applied": _("完成 Excel 导入"),
     }
 )

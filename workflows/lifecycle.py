@@ -12,6 +12,7 @@ from viewflow import fsm
 
 from . import audit
 from .errors import StaleStateError
+from .models import AuditEvent
 
 
 def state(choices: type[models.TextChoices], *, default, field: str = "status") -> fsm.State:
@@ -37,18 +38,20 @@ class Lifecycle:
 
 
 def move(lifecycle: Lifecycle, transition: str, *, actor, action: str, comment: str = "", changes=None,
-         extra_fields=(), on_behalf_of=None, **kwargs):
-    """Run one transition on a locked case, save its status and write the audit row, in the caller's transaction."""
+         extra_fields=(), on_behalf_of=None, **kwargs) -> AuditEvent:
+    """Run one transition on a locked case, save its status and write the audit row, in the caller's transaction.
+
+    Returns the audit row: the event that notification keys derive from."""
     case = lifecycle.case
     old = getattr(case, lifecycle.field)
     try:
-        result = getattr(lifecycle, transition)(**kwargs)
+        getattr(lifecycle, transition)(**kwargs)
     except fsm.TransitionNotAllowed as error:
         raise StaleStateError("stale_state") from error
     fields = [lifecycle.field, *extra_fields]
     if any(field.name == "updated" for field in case._meta.concrete_fields):
         fields.append("updated")
     case.save(update_fields=fields)
-    audit.record(subject=case, actor=actor, action=action, from_state=old, to_state=getattr(case, lifecycle.field),
-                 comment=comment, changes=changes, on_behalf_of=on_behalf_of)
-    return result
+    return audit.record(subject=case, actor=actor, action=action, from_state=old,
+                        to_state=getattr(case, lifecycle.field), comment=comment, changes=changes,
+                        on_behalf_of=on_behalf_of)

@@ -58,6 +58,20 @@ def child(model: type[models.Model], pk, *, related=()) -> models.Model:
     return query.get(pk=pk)
 
 
+def slot(pk: int):
+    """Lock a chain slot while its draft is created (one draft per slot); definitions are never case rows."""
+    from .models import FlowSlot
+
+    return FlowSlot.objects.select_for_update(of=("self",)).get(pk=pk)
+
+
+def version(pk: int):
+    """Lock a definition version while it is published or retired."""
+    from .models import DefinitionVersion
+
+    return DefinitionVersion.objects.select_for_update(of=("self",)).select_related("slot").get(pk=pk)
+
+
 def work_item(pk: int):
     """Lock one work item (claiming touches only the item, never its case)."""
     from .models import WorkItem

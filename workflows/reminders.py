@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from notifications.services import notify
 
-from . import audit, subjects
+from . import audit, locks, subjects
 from .calendar import CHINA, add_working_days, is_working_day, working_days_between
 from .errors import ServiceError, StaleStateError
 from .models import DueAction, DueItem, DueUrge
@@ -219,9 +219,7 @@ def urge(*, actor, due_item: DueItem, comment: str = "") -> DueUrge:
     The caller has checked that ``actor`` may see the case (staff, or its applicant); the lock on the item makes
     two quick clicks one 催办.
     """
-    item = DueItem.objects.select_for_update(of=("self",)).select_related("subject_type").filter(
-        pk=due_item.pk
-    ).first()
+    item = next(iter(locks.children(DueItem.objects.filter(pk=due_item.pk).select_related("subject_type"))), None)
     if item is None or item.state != DueItem.State.OPEN:
         raise StaleStateError("due_closed")
     now = timezone.now()

@@ -4,12 +4,9 @@ counts)."""
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, CharField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Cast
-from django.utils import timezone
-from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
 from .models import DueItem, StageRun, StageTask, UserPhrase
-from .stages import LIVE, TASK_DUE, open_task_for, principals_of
+from .stages import LIVE, TASK_DUE, open_task_for, outcome_label, stage_outcomes
 
 # The most urgent colour first, where several open items stand behind one row.
 LEVEL_RANK = Case(
@@ -26,7 +23,11 @@ def chain_panel(user, run: StageRun | None) -> dict | None:
     if run is None:
         return None
     stages = list(run.version.stages.select_related("role").order_by("order", "pk"))
-    tasks = list(run.tasks.select_related("assignee", "acted_by", "stage").order_by("stage_order", "seq", "pk"))
+    tasks = list(with_due(run.tasks.select_related("assignee", "acted_by", "stage"))
+                 .order_by("stage_order", "seq", "pk"))
+    for task in tasks:
+        # A decision reads as the decision made (立案, 不予立案 …), never as 同意.
+        task.outcome_label = outcome_label(run, task.stage, task.outcome) if task.outcome else ""
     running = run.status == StageRun.Status.RUNNING
     my_task = open_task_for(user, run) if running else None
     acted = any(t.status not in (*LIVE, StageTask.Status.CANCELED) for t in tasks)
@@ -57,6 +58,8 @@ def chain_panel(user, run: StageRun | None) -> dict | None:
         "boxes": boxes,
         "steps": steps_of(boxes),
         "task": my_task,
+        # A decision stage offers its outcomes instead of 同意 / 不同意.
+        "outcomes": [(code, str(label)) for code, label in stage_outcomes(run, my_task.stage)] if my_task else [],
         "phrases": phrases,
         "earlier_stages": [s for s in stages if my_task and s.order < my_task.stage_order],
         "removable": [t for t in tasks if t.status in LIVE and t.added and t.added != "transfer"
@@ -81,56 +84,18 @@ def _open_items():
     return DueItem.objects.filter(state=DueItem.State.OPEN)
 
 
-def with_due_level(tasks: QuerySet) -> QuerySet:
-    """Stage tasks with ``due_level``, the colour of their open due item: one subquery, not a query per row."""
+def with_due(tasks: QuerySet) -> QuerySet:
+    """Stage tasks with their open due item's ``due_at``, ``due_provisional`` and ``due_level`` (its colour), read
+    by subqueries in the same query: the due item is the only stored deadline, never copied onto the task."""
     item = _open_items().filter(
         subject_type=ContentType.objects.get_for_model(StageTask), subject_id=Cast(OuterRef("pk"), CharField()),
         purpose=TASK_DUE,
     )
-    return tasks.annotate(due_level=Subquery(item.values("level")[:1]))
-
-
-def claimable(user):
-    """viewflow human tasks the user may claim by one of their permissions (the permission strings are read once).
-
-    Each has ``due_level``: the most urgent colour among the open due items of its process's case (e.g. 交办).
-    """
-    items = (
-        _open_items().filter(
-            subject_type=OuterRef("process__artifact_content_type"),
-            subject_id=Cast(OuterRef("process__artifact_object_id"), CharField()),
-        )
-        .exclude(level=DueItem.Level.NONE)
-        .order_by(LEVEL_RANK.desc())
+    return tasks.annotate(
+        due_at=Subquery(item.values("due_at")[:1]),
+        due_provisional=Subquery(item.values("provisional")[:1]),
+        due_level=Subquery(item.values("level")[:1]),
     )
-    return (
-        Task.objects.filter(flow_task_type="HUMAN", status=STATUS.NEW, owner_permission__in=user.get_all_permissions())
-        .select_related("process")
-        .prefetch_related("process__artifact")
-        .annotate(due_level=Subquery(items.values("level")[:1]))
-        .order_by("created", "pk")
-    )
-
-
-def inbox(user, *, slot: str = "", stage: str = "", overdue: bool = False):
-    """Open stage tasks of the user and of those who delegated to them today, soonest deadline first."""
-    tasks = (
-        # Resolve the principals first: an OR with a subquery keeps PostgreSQL off the partial inbox index.
-        StageTask.objects.filter(
-            status=StageTask.Status.OPEN,
-            assignee_id__in=[user.pk, *principals_of(user).values_list("principal_id", flat=True)],
-        )
-        .select_related("run", "run__slot", "run__started_by", "stage", "assignee")
-        .order_by("due_at", "pk")
-    )
-    tasks = with_due_level(tasks)
-    if slot:
-        tasks = tasks.filter(run__slot__code=slot)
-    if stage:
-        tasks = tasks.filter(stage__name=stage)
-    if overdue:
-        tasks = tasks.filter(due_at__lt=timezone.now())
-    return tasks
 
 
 def case_due_items(*, parts=(), runs: QuerySet | None = None) -> list[DueItem]:

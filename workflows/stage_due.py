@@ -3,11 +3,13 @@
 A stage task's due item (purpose ``stage-task``, opened by the stage runner) takes its reminder offsets, 黄/红
 delays and automatic action from the task's stage definition, i.e. from the pinned version the admins published.
 Who hears of an overdue task is the slot's business (``SlotSpec.overdue_leaders`` / ``overdue_supervisors``).
+The due item is the task's only deadline: nothing copies its date, so an extension or a calendar edit moves what
+every page shows and when the automatic action runs.
 """
 
 from django.utils.translation import gettext as _
 
-from . import due, reminders, stages, subjects
+from . import reminders, stages, subjects
 from .chains import spec_for
 from .models import DueItem, StageDefinition, StageTask
 
@@ -15,12 +17,13 @@ AutoAction = StageDefinition.AutoAction
 
 
 def acts_by_itself(task: StageTask) -> bool:
-    """Whether the stage's 逾期自动处理 does anything: 退回 always; 同意 only where the slot allows it and the stage
-    is not fixed by regulation (validation refuses such versions; an action that would do nothing is not offered)."""
-    stage, spec = task.stage, spec_for(task.run.slot.code)
+    """Whether the stage's 逾期自动处理 does anything: 退回 always; 同意 only where the slot allows it, the stage is
+    not fixed by regulation and takes no decision (validation refuses such versions; an action that would do
+    nothing is not offered)."""
+    stage = task.stage
     if stage.auto_action == AutoAction.RETURN:
         return True
-    return stage.auto_action == AutoAction.APPROVE and spec.allow_auto_approve and stage.key not in spec.required_keys()
+    return stage.auto_action == AutoAction.APPROVE and stages.may_auto_approve(task.run, stage)
 
 
 def offsets(text: str) -> tuple[int, ...]:
@@ -62,13 +65,6 @@ def resolve(item: DueItem, task: StageTask) -> subjects.Resolution:
     )
 
 
-def task_due_changed(item: DueItem) -> None:
-    """The inbox sorts and filters on the task's own copy of its due date: keep it in step (a ``due`` hook)."""
-    if item.purpose == stages.TASK_DUE and item.subject_type.model_class() is StageTask:
-        StageTask.objects.filter(pk=item.subject_id).update(due_at=item.due_at, due_provisional=item.provisional)
-
-
-due.DUE_CHANGED_HOOKS.append(task_due_changed)
 subjects.register(
     "workflows.stagetask", resolve=resolve, policy=policy,
     queryset=lambda: StageTask.objects.select_related("stage", "assignee", "run__slot"),

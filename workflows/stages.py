@@ -1,12 +1,16 @@
 """The stage runner: runs a slot's pinned chain on a case, and every approval action on its tasks.
 
-viewflow's open-source edition has no dynamic multi-instance node, so a chain is a :class:`StageRun` with one
-:class:`StageTask` per person who must act; the case's viewflow process waits in a ``Handle`` node meanwhile.
-Every action here locks the run row, checks, changes, audits and notifies in one transaction; a second,
-concurrent action on the same task finds it no longer open (:class:`StaleStateError`).
+A chain is a :class:`StageRun` with one :class:`StageTask` per person who must act, while the case's own status
+(its lifecycle) stays where the domain service put it. Every action here locks the case (through the slot's
+``SlotSpec.case_of``) and then the run (``locks.run_with_case``), checks, changes, audits and notifies in one
+transaction; a second, concurrent action on the same task finds it no longer open (:class:`StaleStateError`).
+
+An open task has exactly one open due item (its deadline; never copied onto the task) and one open work item (the
+row in its holder's 待办, step ``stage:<slot>:<stage key>``); both close or are cancelled with the task.
 """
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -14,12 +18,23 @@ from django.utils.translation import gettext as _
 
 from notifications.services import notify
 
-from . import access, audit, due
+from . import access, audit, due, locks, work
 from .chains import skips, spec_for
 from .errors import PermissionDeniedError, ServiceError, StaleStateError
-from .models import AccessGrant, DefinitionVersion, Delegation, StageDefinition, StageRun, StageTask, UserPhrase
+from .models import (
+    AccessGrant,
+    DefinitionVersion,
+    Delegation,
+    DueItem,
+    StageDefinition,
+    StageRun,
+    StageTask,
+    UserPhrase,
+)
 
 LIVE = (StageTask.Status.OPEN, StageTask.Status.WAITING)
+# Closing statuses of a task someone (or the sweep's automatic action) acted on; the others are cancellations.
+ACTED = (StageTask.Status.APPROVED, StageTask.Status.REJECTED, StageTask.Status.RETURNED, StageTask.Status.DECIDED)
 TASK_DUE = "stage-task"
 
 
@@ -50,14 +65,32 @@ def has_role(user, stage: StageDefinition) -> bool:
 # --- helpers ------------------------------------------------------------------------------------------------------
 
 
-def _locked_run(run_id: int) -> StageRun:
-    return StageRun.objects.select_for_update(of=("self",)).select_related("slot", "version").get(pk=run_id)
-
-
 def _locked_task(task: StageTask) -> tuple[StageRun, StageTask]:
-    run = _locked_run(task.run_id)
+    run = locks.run_with_case(task.run_id)
     task = StageTask.objects.select_related("stage", "assignee").get(pk=task.pk)
+    task.run = run
     return run, task
+
+
+def step_code(run: StageRun, stage: StageDefinition) -> str:
+    """The work-item step of a chain stage: ``stage:<slot>:<stage key>``."""
+    return f"stage:{run.slot.code}:{stage.key}"
+
+
+def stage_outcomes(run: StageRun, stage: StageDefinition) -> tuple[tuple[str, str], ...]:
+    """A decision stage's outcomes ((code, label), …) as the slot declares them for the stage's key; () otherwise."""
+    spec = spec_for(run.slot.code)
+    return next((s.outcomes for s in spec.stages if s.key == stage.key), ())
+
+
+def may_auto_approve(run: StageRun, stage: StageDefinition) -> bool:
+    """逾期自动同意 only where the slot allows it, on a stage neither fixed by regulation nor taking a decision."""
+    spec = spec_for(run.slot.code)
+    return spec.allow_auto_approve and stage.key not in spec.required_keys() and not stage_outcomes(run, stage)
+
+
+def outcome_label(run: StageRun, stage: StageDefinition, outcome: str) -> str:
+    return str(dict(stage_outcomes(run, stage)).get(outcome, outcome))
 
 
 def _require_open(task: StageTask):
@@ -73,45 +106,70 @@ def _require_actor(actor, task: StageTask):
 
 
 def _record(run: StageRun, *, actor, action: str, task: StageTask | None = None, comment: str = "", principal=None,
-            changes=None):
+            changes=None, to_state: str = ""):
     """Chain events go on the case's own timeline."""
     stage = task.stage.name if task is not None else ""
-    audit.record(
+    return audit.record(
         subject=spec_for(run.slot.code).timeline_subject(run.subject), actor=actor, action=action, comment=comment,
         on_behalf_of=principal if principal is not None and principal != actor else None,
-        from_state=stage, changes=changes,
+        from_state=stage, to_state=to_state, changes=changes,
+    )
+
+
+def _open_work(task: StageTask, item) -> None:
+    """The task's row in its holder's 待办, linked to its due item (the deadline is read there, never copied)."""
+    run = task.run
+    work.open_item(
+        case=spec_for(run.slot.code).case_of(run.subject), target=task, step=step_code(run, task.stage),
+        title=task.stage.name, link=run.case_link, assignee=task.assignee, due_item=item, case_label=run.case_label,
     )
 
 
 def _open(task: StageTask, *, now=None):
-    """Make a task actionable: its deadline starts now, the assignee is told."""
+    """Make a task actionable: its deadline starts now, its work item opens, the assignee is told."""
     now = now or timezone.now()
     stage = task.stage
     task.status, task.opened_at = StageTask.Status.OPEN, now
+    task.save(update_fields=["status", "opened_at"])
     item = due.open_due_item(
         subject=task, purpose=TASK_DUE, title=f"{stage.name}：{task.run.case_label}"[:200],
         kind=stage.deadline_kind, amount=stage.deadline_amount, anchor_at=now,
     )
-    task.due_at, task.due_provisional = item.due_at, item.provisional
-    task.save(update_fields=["status", "opened_at", "due_at", "due_provisional"])
+    _open_work(task, item)
+    # Keyed by the due item and its version: a task that opens again (after a 前加签) gets a new item, so a new key.
     notify(
-        recipients=[task.assignee], key=f"stage-task-{task.pk}-open-{item.due_version}",
+        recipients=[task.assignee], key=f"stage-task-{task.pk}-due-{item.pk}-v{item.due_version}",
         title=_("待办：%(stage)s · %(case)s") % {"stage": stage.name, "case": task.run.case_label},
         body=_("请于 %(due)s 前办理。") % {"due": timezone.localtime(item.due_at).strftime("%Y-%m-%d")},
         link=task.run.case_link,
     )
 
 
+def _suspend(task: StageTask):
+    """An open task goes back to waiting (a 前加签 signs first): its deadline and work item are cancelled."""
+    due.close_due_items(subject=task, purpose=TASK_DUE, state="canceled")
+    work.cancel_items(target=task)
+
+
 def _close(task: StageTask, status: str, *, actor=None, comment: str = ""):
+    """End a task: acted on (its due and work items are done) or cancelled (they are cancelled). A waiting task has
+    neither yet."""
+    was_open = task.status == StageTask.Status.OPEN
     task.status = status
     task.acted_at = timezone.now()
     if actor is not None:
         task.acted_by = actor
     if comment:
         task.comment = comment
-    task.save(update_fields=["status", "acted_at", "acted_by", "comment"])
-    due.close_due_items(subject=task, purpose=TASK_DUE,
-                        state="done" if status in (StageTask.Status.APPROVED, StageTask.Status.REJECTED) else "canceled")
+    task.save(update_fields=["status", "acted_at", "acted_by", "comment", "outcome"])
+    if not was_open:
+        return
+    acted = status in ACTED
+    due.close_due_items(subject=task, purpose=TASK_DUE, state="done" if acted else "canceled")
+    if acted:
+        work.close_items(target=task, actor=actor)
+    else:
+        work.cancel_items(target=task)
 
 
 def _stage_tasks(run: StageRun, stage: StageDefinition):
@@ -172,11 +230,12 @@ def _open_stage(run: StageRun, stage: StageDefinition, spec):
             _open(task)
 
 
-def _finish(run: StageRun, status: str, *, actor, comment: str = ""):
+def _finish(run: StageRun, status: str, *, actor, comment: str = "", record: bool = True):
     _cancel_live(run)
     run.status, run.finished_at, run.current_order = status, timezone.now(), None
-    run.save(update_fields=["status", "finished_at", "current_order"])
-    _record(run, actor=actor, action=f"chain.{status}", comment=comment)
+    run.save(update_fields=["status", "finished_at", "current_order", "outcome"])
+    if record:
+        _record(run, actor=actor, action=f"chain.{status}", comment=comment)
     spec_for(run.slot.code).on_finish(run, status, actor)
 
 
@@ -236,9 +295,16 @@ def published_version(slot_code: str) -> DefinitionVersion:
     )
 
 
+@transaction.atomic
 def start_chain(*, slot_code: str, subject, actor) -> StageRun:
-    """Run the slot's published chain on ``subject`` (call inside the caller's transaction). The version is pinned."""
+    """Run the slot's published chain on ``subject`` (call inside the caller's transaction). The version is pinned.
+
+    The case is locked first (``SlotSpec.case_of``), as every action on the run does.
+    """
     spec = spec_for(slot_code)
+    owner = spec.case_of(subject)
+    if owner is not None:
+        locks.case_row(owner)
     version = published_version(slot_code)
     label, link = spec.describe(subject)
     run = StageRun.objects.create(subject=subject, slot=version.slot, version=version, started_by=actor,
@@ -249,9 +315,13 @@ def start_chain(*, slot_code: str, subject, actor) -> StageRun:
     return run
 
 
-def running_chain(subject, slot_code: str) -> StageRun | None:
-    from django.contrib.contenttypes.models import ContentType
+def open_deadline(task: StageTask):
+    """The task's open due item (its deadline), or None once it is closed."""
+    return DueItem.objects.filter(subject_type=ContentType.objects.get_for_model(StageTask), subject_id=str(task.pk),
+                                  purpose=TASK_DUE, state=DueItem.State.OPEN).first()
 
+
+def running_chain(subject, slot_code: str) -> StageRun | None:
     return (
         StageRun.objects.filter(
             subject_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
@@ -278,10 +348,12 @@ def open_task_for(user, run: StageRun) -> StageTask | None:
 
 @transaction.atomic
 def approve(*, actor, task: StageTask, comment: str = "") -> StageTask:
-    """同意."""
+    """同意. A decision stage takes no 同意: its holder records the decision made (:func:`decide`)."""
     run, task = _locked_task(task)
     _require_open(task)
     principal = _require_actor(actor, task)
+    if stage_outcomes(run, task.stage):
+        raise ServiceError("decision_required", _("请选择决定结果。"), field="outcome")
     _close(task, StageTask.Status.APPROVED, actor=actor, comment=comment.strip())
     _record(run, actor=actor, action="chain.approve", task=task, comment=comment.strip(), principal=principal)
     _after_approval(run, task, actor=actor)
@@ -290,12 +362,15 @@ def approve(*, actor, task: StageTask, comment: str = "") -> StageTask:
 
 @transaction.atomic
 def reject(*, actor, task: StageTask, comment: str) -> StageTask:
-    """不同意: ends the chain (in 比例签 only once the share can no longer be reached)."""
+    """不同意: ends the chain (in 比例签 only once the share can no longer be reached). A decision stage records its
+    decision instead (:func:`decide`)."""
     if not comment.strip():
         raise ServiceError("comment_required", _("不同意时请填写意见。"), field="comment")
     run, task = _locked_task(task)
     _require_open(task)
     principal = _require_actor(actor, task)
+    if stage_outcomes(run, task.stage):
+        raise ServiceError("decision_required", _("请选择决定结果。"), field="outcome")
     _close(task, StageTask.Status.REJECTED, actor=actor, comment=comment.strip())
     _record(run, actor=actor, action="chain.reject", task=task, comment=comment.strip(), principal=principal)
     if task.stage.mode != StageDefinition.Mode.RATIO or _ratio_rejected(run, task):
@@ -305,9 +380,37 @@ def reject(*, actor, task: StageTask, comment: str) -> StageTask:
     return task
 
 
+@transaction.atomic
+def decide(*, actor, task: StageTask, outcome: str, comment: str = "") -> StageTask:
+    """Record a decision as made (立案 / 不予立案 / 并案 …): the task and the run keep the outcome, the timeline shows
+    its label, and the chain ends "decided" (``SlotSpec.on_finish(run, "decided", actor)``; the domain reads
+    ``run.outcome``). Only a stage whose ``StageSpec.outcomes`` lists ``outcome`` takes a decision."""
+    run, task = _locked_task(task)
+    _require_open(task)
+    principal = _require_actor(actor, task)
+    outcomes = dict(stage_outcomes(run, task.stage))
+    if not outcomes:
+        raise ServiceError("not_a_decision", _("本环节不作决定，请选择同意或不同意。"), field="outcome")
+    if outcome not in outcomes:
+        raise ServiceError("bad_outcome", _("请选择决定结果。"), field="outcome")
+    label, comment = str(outcomes[outcome]), comment.strip()
+    task.outcome = outcome
+    _close(task, StageTask.Status.DECIDED, actor=actor, comment=comment)
+    _record(run, actor=actor, action="chain.decided", task=task, comment=comment or label, principal=principal,
+            to_state=label, changes={"outcome": outcome})
+    run.outcome = outcome
+    _finish(run, StageRun.Status.DECIDED, actor=actor, comment=comment, record=False)
+    return task
+
+
 def _after_approval_if_settled(run, task, *, actor):
-    # A 不同意 in 比例签 that still leaves the share reachable: the stage may now be complete.
-    if not any(t.status in LIVE for t in _stage_tasks(run, task.stage)):
+    # A 不同意 in 比例签 that still leaves the share reachable: whoever waited for this signer (a 前加签's principal,
+    # a 后加签) takes their turn now; otherwise the stage may now be complete.
+    followers = list(StageTask.objects.filter(run=run, waits_for=task, status=StageTask.Status.WAITING)
+                     .select_related("stage", "assignee"))
+    for follower in followers:
+        _open(follower)
+    if not followers and not any(t.status in LIVE for t in _stage_tasks(run, task.stage)):
         _after_approval(run, task, actor=actor)
 
 
@@ -344,12 +447,19 @@ def transfer(*, actor, task: StageTask, to_user, comment: str = "") -> StageTask
     if to_user.pk == task.assignee_id or not has_role(to_user, task.stage):
         raise ServiceError("bad_transfer", _("只能转交给具有“%(role)s”角色的其他人员。") % {
             "role": task.stage.role.name}, field="to_user")
+    if StageTask.objects.filter(run=run, stage=task.stage, assignee=to_user, status__in=LIVE).exists():
+        # One person, one turn per stage: a second task would be a doubled signature.
+        raise ServiceError("bad_transfer", _("该人员已在本环节中。"), field="to_user")
+    deadline = open_deadline(task)
     _close(task, StageTask.Status.TRANSFERRED, actor=actor, comment=comment.strip())
     new = StageTask.objects.create(run=run, stage=task.stage, stage_order=task.stage_order, seq=task.seq,
                                    assignee=to_user, status=StageTask.Status.WAITING, added=StageTask.Added.TRANSFER,
                                    added_by=actor)
     StageTask.objects.filter(run=run, waits_for=task, status=StageTask.Status.WAITING).update(waits_for=new)
     _open(new, now=task.opened_at)
+    if deadline is not None and open_deadline(new).due_at != deadline.due_at:
+        # The old holder's deadline had been moved (an extension): the new holder keeps it.
+        due.move_due_item(subject=new, purpose=TASK_DUE, due_at=deadline.due_at)
     _record(run, actor=actor, action="chain.transfer", task=task, comment=comment.strip(), principal=principal,
             changes={"to": to_user.get_full_name() or to_user.get_username()})
     return new
@@ -375,7 +485,7 @@ def add_signer(*, actor, task: StageTask, user, position: str, comment: str = ""
     if position == StageTask.Added.BEFORE:
         task.status, task.waits_for = StageTask.Status.WAITING, new
         task.save(update_fields=["status", "waits_for"])
-        due.close_due_items(subject=task, purpose=TASK_DUE, state="canceled")
+        _suspend(task)
         _open(new)
     elif position == StageTask.Added.AFTER:
         new.waits_for = task
@@ -420,7 +530,7 @@ def remove_signer(*, actor, task: StageTask, comment: str = "") -> StageTask:
 @transaction.atomic
 def cancel(*, actor, run: StageRun, comment: str = "") -> StageRun:
     """End a running chain because its case ended another way (e.g. a nomination stopped); tasks are canceled."""
-    run = _locked_run(run.pk)
+    run = locks.run_with_case(run.pk)
     if run.status != StageRun.Status.RUNNING:
         raise StaleStateError("stale_state")
     _finish(run, StageRun.Status.CANCELED, actor=actor, comment=comment.strip())
@@ -431,21 +541,21 @@ def cancel(*, actor, run: StageRun, comment: str = "") -> StageRun:
 def overdue_action(*, task: StageTask) -> str:
     """The stage's automatic action on a seriously overdue task, run by the due sweep (``stage_due``).
 
-    退回: the chain goes back to the applicant. 同意: only where the slot allows it and the stage is not fixed by
-    regulation (``chains.validate`` refuses such versions; this re-checks). Raises :class:`StaleStateError` when the
-    holder acted first: one outcome, never both.
+    退回: the chain goes back to the applicant. 同意: only where the slot allows it and the stage is neither fixed by
+    regulation nor a decision (``chains.validate`` refuses such versions; this re-checks). Run by the sweep after
+    its batch, it takes the case lock first (``locks.run_with_case``) like every action here. Raises
+    :class:`StaleStateError` when the holder acted first: one outcome, never both.
     """
     run, task = _locked_task(task)
     _require_open(task)
-    stage, spec = task.stage, spec_for(run.slot.code)
+    stage = task.stage
     note = _("逾期未办理，系统自动处理")
     if stage.auto_action == StageDefinition.AutoAction.RETURN:
         _close(task, StageTask.Status.RETURNED, comment=note)
         _record(run, actor=None, action="chain.auto_return", task=task, comment=note)
         _finish(run, StageRun.Status.RETURNED, actor=None, comment=note)
         return str(_("已自动退回申请人"))
-    required = stage.key in spec.required_keys()
-    if stage.auto_action == StageDefinition.AutoAction.APPROVE and spec.allow_auto_approve and not required:
+    if stage.auto_action == StageDefinition.AutoAction.APPROVE and may_auto_approve(run, stage):
         _close(task, StageTask.Status.APPROVED, comment=note)
         _record(run, actor=None, action="chain.auto_approve", task=task, comment=note)
         _after_approval(run, task, actor=None)
@@ -456,7 +566,7 @@ def overdue_action(*, task: StageTask) -> str:
 @transaction.atomic
 def withdraw(*, actor, run: StageRun, comment: str = "") -> StageRun:
     """撤回 by the applicant while the next holder has not acted yet."""
-    run = _locked_run(run.pk)
+    run = locks.run_with_case(run.pk)
     if run.status != StageRun.Status.RUNNING:
         raise StaleStateError("stale_state")
     if run.started_by_id != actor.pk:
@@ -470,18 +580,18 @@ def withdraw(*, actor, run: StageRun, comment: str = "") -> StageRun:
 
 @transaction.atomic
 def cc(*, actor, run: StageRun, users, comment: str = "") -> int:
-    """抄送: a read grant on the case and a notification; no task."""
-    run = _locked_run(run.pk)
+    """抄送: a read grant on the case and a notification; no task. Each 抄送 is its own event, so a second one to
+    the same person is told again."""
+    run = locks.run_with_case(run.pk)
     subject = spec_for(run.slot.code).timeline_subject(run.subject)  # the case people open, not an inner record
-    count = 0
+    users = list(users)
+    event = _record(run, actor=actor, action="chain.cc", comment=comment.strip(),
+                    changes={"to": "、".join(u.get_full_name() or u.get_username() for u in users)})
     for user in users:
         access.grant(user=user, subject=subject, kind=AccessGrant.Kind.CC, granted_by=actor, reason=comment[:200])
-        notify(recipients=[user], key=f"cc-{run.pk}-{user.pk}",
+        notify(recipients=[user], key=f"event-{event.pk}-cc-{user.pk}",
                title=_("抄送：%(case)s") % {"case": run.case_label}, body=comment, link=run.case_link)
-        count += 1
-    _record(run, actor=actor, action="chain.cc", comment=comment.strip(),
-            changes={"to": "、".join(u.get_full_name() or u.get_username() for u in users)})
-    return count
+    return len(users)
 
 
 def batch_approve(*, actor, tasks, comment: str = "") -> tuple[list[StageTask], list[tuple[StageTask, str]]]:
@@ -522,16 +632,22 @@ def handover(*, actor, departing, successor, comment: str = "") -> int:
         raise PermissionDeniedError("permission_denied")
     if departing.pk == successor.pk or not successor.is_active:
         raise ServiceError("bad_successor", _("请选择其他在职人员作为接替人。"), field="successor")
-    user_model = get_user_model()
-    departing = user_model.objects.select_for_update().get(pk=departing.pk)
     moved = 0
-    for task in StageTask.objects.filter(assignee=departing, status__in=LIVE).select_related("run"):
-        run = _locked_run(task.run_id)
+    for task in list(StageTask.objects.filter(assignee=departing, status__in=LIVE).only("pk", "run_id")):
+        run, task = _locked_task(task)
+        if task.assignee_id != departing.pk or task.status not in LIVE:
+            continue
         task.assignee = successor
         task.save(update_fields=["assignee"])
-        _record(run, actor=actor, action="chain.handover", task=StageTask.objects.select_related("stage").get(pk=task.pk),
+        if task.status == StageTask.Status.OPEN:
+            # The work item moves to the successor's 待办 with the same deadline.
+            work.cancel_items(target=task)
+            _open_work(task, open_deadline(task))
+        _record(run, actor=actor, action="chain.handover", task=task,
                 changes={"from": departing.get_username(), "to": successor.get_username()})
         moved += 1
+    # The account last (lock order: cases, their runs, then other rows).
+    departing = locks.child(get_user_model(), departing.pk)
     successor.groups.add(*departing.groups.all())
     for membership in departing.unit_memberships.all():
         membership.__class__.objects.get_or_create(unit=membership.unit, user=successor, role=membership.role)
@@ -548,7 +664,7 @@ def handover(*, actor, departing, successor, comment: str = "") -> int:
 @transaction.atomic
 def delegation_end(*, actor, delegation: Delegation) -> None:
     """End a 委托 today (or drop one not yet started)."""
-    delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    delegation = locks.child(Delegation, delegation.pk)
     if actor.pk != delegation.principal_id and not actor.is_superuser:
         raise PermissionDeniedError("permission_denied")
     today = timezone.localdate()

@@ -8,7 +8,8 @@ timeline row, then moves the item's ``next_action_at`` on. A worker killed mid-b
 only: the next sweep claims those rows again (RELIABILITY §c: recovery from the database, not the broker).
 
 Automatic actions run after the batch, each in its own transaction that takes the case's locks first, like any
-service: a sweep never holds a due-item lock while it waits for a case lock, so it cannot deadlock with a user.
+service (``locks.run_with_case`` for a chain task): a sweep never holds a due-item lock while it waits for a case
+lock, so it cannot deadlock with a user. The claiming query locks the due-item rows only (``of=("self",)``).
 """
 
 import logging
@@ -78,7 +79,9 @@ def _sweep_batch(*, batch_size: int, result: SweepResult):
     with transaction.atomic():
         items = list(
             claimable(now)
-            .select_for_update(skip_locked=True)
+            # Only the due items are locked (``of``): never the content types joined in, which every user's action
+            # reads too.
+            .select_for_update(skip_locked=True, of=("self",))
             .select_related("subject_type")
             .order_by(F("next_action_at").asc(nulls_first=True), "pk")[:batch_size]
         )

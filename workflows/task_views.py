@@ -3,16 +3,15 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.db import DatabaseError
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import access, stages
-from .errors import PermissionDeniedError, ServiceError
-from .models import FlowSlot, StageRun, StageTask
-from .selectors import claimable, inbox
+from . import access, locks, stages
+from .errors import PermissionDeniedError, ServiceError, StaleStateError
+from .models import StageRun, StageTask
 
 AUTHENTICATED, OBJECT = access.AUTHENTICATED, access.OBJECT
 
@@ -31,13 +30,29 @@ def _task_or_404(request, pk) -> StageTask:
     return task
 
 
+def _attempt(action):
+    """Run one service call; a transaction that lost a lock race is tried once more, then answered as stale."""
+    try:
+        return action()
+    except DatabaseError as error:
+        if not locks.lost_race(error):
+            raise
+    try:
+        return action()
+    except DatabaseError as error:
+        if not locks.lost_race(error):
+            raise
+        raise StaleStateError("stale_state") from error
+
+
 def _run(request, action, task_or_run, success):
+    """Form → service → message → back to the case page. Someone acting first is a message, never a 500."""
     run = task_or_run.run if isinstance(task_or_run, StageTask) else task_or_run
     try:
-        action()
+        _attempt(action)
     except PermissionDeniedError as error:
         raise access.forbid(request, subject=run.subject, reason=error.message) from error
-    except ServiceError as error:
+    except ServiceError as error:  # StaleStateError included: someone acted first
         messages.error(request, error.message)
     else:
         messages.success(request, success)
@@ -52,12 +67,16 @@ def _user(pk):
 @require_POST
 @login_required
 def task_action(request, pk):
-    """One endpoint for the task actions: 同意 / 不同意 / 退回 / 转交 / 加签 / 减签."""
+    """One endpoint for the task actions: 同意 / 决定 / 不同意 / 退回 / 转交 / 加签 / 减签."""
     task = _task_or_404(request, pk)
     action, comment, user = request.POST.get("action", ""), request.POST.get("comment", ""), request.user
     match action:
         case "approve":
             return _run(request, lambda: stages.approve(actor=user, task=task, comment=comment), task, _("已同意。"))
+        case "decide":
+            outcome = request.POST.get("outcome", "")
+            return _run(request, lambda: stages.decide(actor=user, task=task, outcome=outcome, comment=comment), task,
+                        _("已记录决定。"))
         case "reject":
             return _run(request, lambda: stages.reject(actor=user, task=task, comment=comment), task, _("已提交不同意意见。"))
         case "return":
@@ -114,35 +133,3 @@ def run_cc(request, pk):
         return _back(request, run)
     return _run(request, lambda: stages.cc(actor=request.user, run=run, users=users,
                                            comment=request.POST.get("comment", "")), run, _("已抄送。"))
-
-
-@access.rule(AUTHENTICATED)
-@login_required
-def queue_view(request):
-    """待认领: the flow steps the user's roles may take (e.g. 交办), oldest first, a fixed number of queries."""
-    page = Paginator(claimable(request.user), 50).get_page(request.GET.get("page"))
-    rows = [(task, task.flow_task.reverse("index", args=[task.process_id, task.pk])) for task in page]
-    return render(request, "workflows/queue.html", {"page": page, "rows": rows})
-
-
-@access.rule(AUTHENTICATED)
-@login_required
-def inbox_view(request):
-    """待办: the user's chain tasks (and delegated ones), soonest deadline first, with 批量同意."""
-    if request.method == "POST":
-        ids = request.POST.getlist("tasks")
-        tasks = list(inbox(request.user).filter(pk__in=ids))
-        done, refused = stages.batch_approve(actor=request.user, tasks=tasks, comment=request.POST.get("comment", ""))
-        if done:
-            messages.success(request, _("已批量同意 %(count)s 件。") % {"count": len(done)})
-        for task, reason in refused:
-            messages.error(request, f"{task.run.case_label}：{reason}")
-        return redirect("workflows:inbox")
-    slot, stage, overdue = request.GET.get("slot", ""), request.GET.get("stage", ""), request.GET.get("overdue") == "1"
-    page = Paginator(inbox(request.user, slot=slot, stage=stage, overdue=overdue), 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "workflows/inbox.html", {
-        "page": page, "slots": FlowSlot.objects.order_by("code"), "slot": slot, "stage": stage, "overdue": overdue,
-        "query": query.urlencode(),
-    })

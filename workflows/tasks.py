@@ -6,7 +6,6 @@ Beat triggers them; the database says what is due, so a lost, doubled or redeliv
 import logging
 
 from celery import shared_task
-from viewflow.workflow.timers import fire_due_timers
 
 from . import reminders, sweeps
 
@@ -26,9 +25,3 @@ def sweep_due_items() -> int:
 def daily_digest() -> int:
     """The 08:30 digest of each holder's items due soon or overdue; nothing on a rest day."""
     return reminders.send_digest()
-
-
-@shared_task(acks_late=True)
-def fire_workflow_timers() -> int:
-    """Fire viewflow's database timers (``flow.Timer``) that have come due; safe with several dispatchers."""
-    return fire_due_timers()

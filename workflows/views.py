@@ -5,26 +5,27 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
-from . import access, reminders, subjects, urging
+from . import access, reminders, subjects, urging, work
 from .errors import ServiceError
 from .models import DueItem
+from .work_views import holder
+
+HOME_ITEMS = 10
 
 
 @access.rule(access.AUTHENTICATED)
 @login_required
 def home(request):
-    """工作台: the user's own tasks and the size of the queue they may claim (bounded queries)."""
-    user = request.user
-    human = Task.objects.filter(flow_task_type="HUMAN")
-    assigned = [
-        (task, task.flow_task.reverse("index", args=[task.process_id, task.pk]))
-        for task in human.filter(owner=user, status=STATUS.ASSIGNED).select_related("process").order_by("created")[:20]
-    ]
-    queue_count = human.user_queue(user).filter(status=STATUS.NEW).count()
-    return render(request, "workflows/home.html", {"assigned": assigned, "queue_count": queue_count})
+    """工作台: the sizes of 待办 and 待认领 (the lists' own counts) and the first items of each, overdue first."""
+    user, mine = request.user, holder(request)
+    counts = request._work_counts = work.counts(user, holder=mine)
+    rows = {}
+    for which, read in (("inbox", work.inbox), ("queue", work.queue)):
+        items = list(read(user, holder=mine)[:HOME_ITEMS]) if counts[which] else []
+        rows[which] = [(item, work.holder_label(item)) for item in items]
+    return render(request, "workflows/home.html", {"counts": counts, "inbox_rows": rows["inbox"],
+                                                   "queue_rows": rows["queue"], "limit": HOME_ITEMS})
 
 
 def _may_see_board(request) -> None:

@@ -5,13 +5,18 @@ A domain service that makes a step actionable calls :func:`open_item`; the servi
 :func:`close_items` for it (or :func:`cancel_items` when the case ends another way). Nothing else writes work items.
 """
 
+import re
 from dataclasses import dataclass
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet, Value
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import audit, locks, roles
@@ -82,18 +87,74 @@ def cancel_items(*, target=None, case=None, step: str | None = None) -> int:
     return items.update(state=WorkItem.State.CANCELED, closed_at=timezone.now())
 
 
+# --- who holds what ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Holder:
+    """What puts items in a user's lists: the principals who delegated to them today, their role groups and units.
+
+    Read in one query (:func:`holder_of`); a request reads it once and passes it to every list and count.
+    """
+
+    user_id: int
+    principals: tuple[int, ...] = ()
+    groups: tuple[int, ...] = ()
+    group_names: frozenset[str] = frozenset()
+    units: tuple[int, ...] = ()
+
+    @property
+    def may_have_queue(self) -> bool:
+        return bool(self.groups or self.units)
+
+
+_DELEGATED, _GROUP, _UNIT = 1, 2, 3
+
+
+def holder_of(user, day=None) -> Holder:
+    day = day or timezone.localdate()
+    text = models.CharField()
+    delegated = Delegation.objects.filter(delegate_id=user.pk, starts_on__lte=day, ends_on__gte=day).annotate(
+        kind=Value(_DELEGATED), name=Value("", output_field=text)).values_list("kind", "principal_id", "name")
+    grouped = get_user_model().groups.through.objects.filter(user_id=user.pk).annotate(
+        kind=Value(_GROUP), name=F("group__name")).values_list("kind", "group_id", "name")
+    placed = UnitMembership.objects.filter(user_id=user.pk).annotate(
+        kind=Value(_UNIT), name=Value("", output_field=text)).values_list("kind", "unit_id", "name")
+    rows = list(delegated.union(grouped, placed, all=True))
+    return Holder(
+        user_id=user.pk,
+        principals=tuple(pk for kind, pk, _name in rows if kind == _DELEGATED),
+        groups=tuple(pk for kind, pk, _name in rows if kind == _GROUP),
+        group_names=frozenset(name for kind, _pk, name in rows if kind == _GROUP),
+        units=tuple(pk for kind, pk, _name in rows if kind == _UNIT),
+    )
+
+
+def _holds_role(holder: Holder, item: WorkItem) -> bool:
+    if item.role_id and item.role_id not in holder.groups:
+        return False
+    if item.unit_id and item.unit_id not in holder.units:
+        return False
+    return bool(item.role_id or item.unit_id)
+
+
+def may_see(user, item: WorkItem, *, holder: Holder | None = None) -> bool:
+    """Whether the item is, or was while open, in one of the user's lists (the claim and release pages' scope)."""
+    holder = holder or holder_of(user)
+    person = item.claimed_by_id or item.assignee_id
+    if person in (user.pk, *holder.principals):
+        return True
+    return _holds_role(holder, item)
+
+
 # --- claiming -----------------------------------------------------------------------------------------------------
 
 
-def may_claim(user, item: WorkItem) -> bool:
+def may_claim(user, item: WorkItem, *, holder: Holder | None = None) -> bool:
     """Whether ``user`` holds the item's role (inside its unit when set); the guard of the 认领 button too."""
     if item.state != WorkItem.State.OPEN or item.assignee_id or item.claimed_by_id or not user.is_active:
         return False
-    if item.role_id and not user.groups.filter(pk=item.role_id).exists():
-        return False
-    if item.unit_id and not UnitMembership.objects.filter(user=user, unit_id=item.unit_id).exists():
-        return False
-    return True
+    return _holds_role(holder or holder_of(user), item)
 
 
 @transaction.atomic(durable=True)
@@ -126,47 +187,124 @@ def release(*, actor, item: WorkItem) -> WorkItem:
 
 
 def _with_due(items: QuerySet) -> QuerySet:
+    # Soonest deadline first, so the overdue items lead; items without a deadline last.
     return items.select_related("due_item", "assignee", "claimed_by", "role", "unit", "case_type").order_by(
         F("due_item__due_at").asc(nulls_last=True), "pk")
 
 
-def _principal_ids(user, day=None) -> list[int]:
-    day = day or timezone.localdate()
-    return list(Delegation.objects.filter(delegate=user, starts_on__lte=day, ends_on__gte=day)
-                .values_list("principal_id", flat=True))
-
-
-def inbox(user, *, step: str = "", case_type: ContentType | None = None, overdue: bool = False) -> QuerySet:
+def inbox(user, *, step: str = "", case_type: ContentType | None = None, app: str = "", overdue: bool = False,
+          holder: Holder | None = None) -> QuerySet:
     """待办: items held by the user, by those who delegated to them today, or claimed by the user."""
+    holder = holder or holder_of(user)
+    # The principals are resolved first: an OR with a subquery would keep PostgreSQL off the partial indexes.
     items = WorkItem.objects.filter(
-        Q(assignee_id__in=[user.pk, *_principal_ids(user)]) | Q(claimed_by=user), state=WorkItem.State.OPEN)
-    return _filtered(items, step=step, case_type=case_type, overdue=overdue)
+        Q(assignee_id__in=[user.pk, *holder.principals]) | Q(claimed_by_id=user.pk), state=WorkItem.State.OPEN)
+    return _filtered(items, step=step, case_type=case_type, app=app, overdue=overdue)
 
 
-def queue(user, *, step: str = "", case_type: ContentType | None = None, overdue: bool = False) -> QuerySet:
+def queue(user, *, step: str = "", case_type: ContentType | None = None, app: str = "", overdue: bool = False,
+          holder: Holder | None = None) -> QuerySet:
     """待认领: unclaimed items of the user's roles, inside the user's units where the item names one."""
-    group_ids = list(user.groups.values_list("pk", flat=True))
-    unit_ids = list(UnitMembership.objects.filter(user=user).values_list("unit_id", flat=True))
-    holder = Q(role_id__in=group_ids, unit__isnull=True) | Q(role_id__in=group_ids, unit_id__in=unit_ids) | Q(
-        role__isnull=True, unit_id__in=unit_ids)
-    items = WorkItem.objects.filter(holder, state=WorkItem.State.OPEN, assignee__isnull=True,
-                                    claimed_by__isnull=True)
-    return _filtered(items, step=step, case_type=case_type, overdue=overdue)
+    holder = holder or holder_of(user)
+    if not holder.may_have_queue:
+        return _with_due(WorkItem.objects.none())
+    groups, units = list(holder.groups), list(holder.units)
+    held = Q(role_id__in=groups, unit__isnull=True) | Q(role__isnull=True, unit_id__in=units)
+    if groups and units:
+        held |= Q(role_id__in=groups, unit_id__in=units)
+    items = WorkItem.objects.filter(held, state=WorkItem.State.OPEN, assignee__isnull=True, claimed_by__isnull=True)
+    return _filtered(items, step=step, case_type=case_type, app=app, overdue=overdue)
 
 
-def _filtered(items: QuerySet, *, step: str, case_type, overdue: bool) -> QuerySet:
+def _filtered(items: QuerySet, *, step: str, case_type, app: str, overdue: bool) -> QuerySet:
     if step:
-        items = items.filter(step=step)
+        # A prefix selects a family of steps (e.g. "proposals.assignment" for a unit's 承办待办, "stage:review" for
+        # every stage of one chain).
+        items = items.filter(Q(step=step) | Q(step__startswith=step + ".") | Q(step__startswith=step + ":"))
     if case_type is not None:
         items = items.filter(case_type=case_type)
+    if app:
+        items = items.filter(case_type__app_label=app)
     if overdue:
         items = items.filter(due_item__due_at__lt=timezone.now())
     return _with_due(items)
 
 
-def counts(user) -> dict[str, int]:
-    """The 工作台's figures: exactly the sizes of the 待办 and 待认领 lists."""
-    return {"inbox": inbox(user).count(), "queue": queue(user).count()}
+def counts(user, *, holder: Holder | None = None) -> dict[str, int]:
+    """The 工作台's figures: exactly the sizes of the 待办 and 待认领 lists (one query each)."""
+    holder = holder or holder_of(user)
+    return {"inbox": inbox(user, holder=holder).count(), "queue": queue(user, holder=holder).count()}
+
+
+# --- step labels --------------------------------------------------------------------------------------------------
+
+# Step-code prefix -> what people call that part of the process ("proposals.assignment" -> 承办). Each app registers
+# its own (``register_steps``); a chain stage ("stage:<slot>:<stage>") is named by its chain.
+STEP_LABELS: dict[str, str] = {}
+
+
+def register_steps(labels: dict[str, str]) -> None:
+    """Name an app's step families; a prefix registered twice with another label fails at start-up."""
+    clashes = sorted(prefix for prefix, label in labels.items()
+                     if prefix in STEP_LABELS and str(STEP_LABELS[prefix]) != str(label))
+    if clashes:
+        raise ImproperlyConfigured(f"Step labels registered twice: {clashes}")
+    STEP_LABELS.update(labels)
+
+
+def _prefixes(step: str):
+    """"a.b.c" -> "a.b.c", "a.b", "a"; "stage:slot:key" -> "stage:slot:key", "stage:slot", "stage"."""
+    parts = re.split(r"([.:])", step)
+    for end in range(len(parts), 0, -2):
+        yield "".join(parts[:end])
+
+
+def step_family(step: str) -> str:
+    """The registered family a step belongs to (its longest registered prefix), or the chain of a stage step."""
+    for prefix in _prefixes(step):
+        if prefix in STEP_LABELS:
+            return prefix
+    if step.startswith("stage:"):
+        return ":".join(step.split(":")[:2])
+    return step
+
+
+def step_label(step: str, *, app: str = "") -> str:
+    """What the step is part of, in words: the registered label, the chain's name, else the app's name."""
+    family = step_family(step)
+    if family in STEP_LABELS:
+        return str(STEP_LABELS[family])
+    if family.startswith("stage:"):
+        from .chains import SLOTS
+
+        spec = SLOTS.get(family.split(":", 1)[1])
+        if spec is not None:
+            return str(spec.name)
+    return _app_label(app) if app else ""
+
+
+def filter_choices(items: QuerySet) -> dict[str, list[tuple[str, str]]]:
+    """The 类型 and 步骤 choices of a list, from the user's own items (one query).
+
+    A step family nobody has named is offered as "<app> · <its item's title>", so two such steps never read alike.
+    """
+    rows = items.order_by().values_list("case_type__app_label", "step").annotate(title=Min("title"))
+    types, steps = {}, {}
+    for app, step, title in rows:
+        types.setdefault(app, _app_label(app))
+        family = step_family(step)
+        named = family in STEP_LABELS or family.startswith("stage:")
+        label = step_label(step, app=app) if named else _("%(process)s · %(step)s") % {
+            "process": _app_label(app), "step": title}
+        steps.setdefault(family, label)
+    return {"types": sorted(types.items()), "steps": sorted(steps.items(), key=lambda kv: (kv[1], kv[0]))}
+
+
+def _app_label(app: str) -> str:
+    try:
+        return str(apps.get_app_config(app).verbose_name)
+    except LookupError:
+        return app
 
 
 @dataclass(frozen=True)

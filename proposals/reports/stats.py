@@ -23,9 +23,8 @@ Handling (denominator of the proposal-level rates: 交办数 T = received propos
     已办复数: assigned proposals with at least one answering assignment, every one of which has an issued
     first-round reply. 办复率 = 已办复数 / T.
     按期办复数: assigned proposals whose every answering assignment issued its first-round reply on or before the
-    assignment's ``reply_due_at`` (an approved extension moves it). 按期办复率 = 按期办复数 / T. Re-handling also
-    moves ``reply_due_at`` (to the second-round deadline), so for a re-handled assignment the first reply is held
-    against that later date: the reply does not keep the deadline it was issued under.
+    deadline it answered: the reply's linked due item (the one stored deadline; an approved extension and a calendar
+    edit move it, re-handling opens a new one for the second round). 按期办复率 = 按期办复数 / T.
     办结数: assigned proposals in status concluded. 办结率 = 办结数 / T.
     承办单位数: units with a live assignment (any role) on a received proposal; 主办单位数: those with an
     answering one.
@@ -52,8 +51,8 @@ Per unit (denominator: the unit's answering assignments on received proposals)
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -141,8 +140,8 @@ def _first_reply(*, on_time: bool = False) -> Exists:
     """Inside an Assignment query: the assignment has an issued first-round reply (issued by its deadline)."""
     replies = Reply.objects.filter(assignment=OuterRef("pk"), round=1, status=Reply.Status.ISSUED)
     if on_time:
-        # The deadline the reply was issued against (kept on the reply: re-handling moves the assignment's).
-        replies = replies.filter(issued_at__lte=Coalesce("due_at", OuterRef("reply_due_at")))
+        # The deadline the reply answered: its round's due item (linked, never copied).
+        replies = replies.filter(issued_at__lte=F("due_item__due_at"))
     return Exists(replies)
 
 

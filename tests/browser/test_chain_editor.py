@@ -1,7 +1,7 @@
 """An admin edits the proposal reply chain in Django admin, as a non-programmer would: adds 办公室核稿, reorders,
-validates, previews and publishes; a draft that drops a fixed stage is refused in Chinese. A reply started before
-publication keeps version 1 while a later one runs version 2, and each assignment page draws its pinned version
-with the current stage highlighted.
+validates, previews and publishes; a draft that drops or weakens a fixed stage is refused in Chinese when saved, and
+one weakened outside the editor at 校验. A reply started before publication keeps version 1 while a later one runs
+version 2, and each assignment page draws its pinned version with the current stage highlighted.
 
 Desktop width only: Django admin is a desktop tool.
 """
@@ -140,20 +140,32 @@ def test_admin_adds_reorders_validates_and_publishes_a_reply_stage(crew, admin_u
     versions = {v.number: v.status for v in DefinitionVersion.objects.filter(slot__code=chains.REPLY)}
     assert versions == {1: "retired", 2: "published"}
 
-    # --- a second draft that deletes the fixed 分管领导签发 stage is refused in Chinese
+    # --- a second draft that deletes the fixed 分管领导签发 stage and shortens 督查室审核 is refused in Chinese when
+    # saved: the form comes back with both reasons and nothing is saved
     open_slot_draft(page)
     second = DefinitionVersion.objects.get(slot__code=chains.REPLY, status="draft")
     assert second.number == 3 and second.stages.count() == 4
     signoff = page.locator(".inline-related", has=page.locator("input[value=signoff]"))
     signoff.locator("input[name$=DELETE]").check()
+    review = page.locator(".inline-related", has=page.locator("input[value=supervisor-review]"))
+    review.locator("input[name$=deadline_amount]").fill("1")
     shot(page, "delete-signoff")
     page.get_by_role("button", name="保存并继续编辑").click()
-    expect(page.locator(".messagelist")).to_contain_text("成功")
+    refused = page.locator("#stages-group .errorlist.nonform")
+    expect(refused).to_contain_text("“分管领导签发”是法定环节，不能删除。")
+    expect(refused).to_contain_text("“督查室审核”的期限不得少于法定的 5 个工作日，不能改为 1 个工作日。")
+    expect(page.locator(".messagelist")).to_have_count(0)
+    shot(page, "save-refused")
+    assert second.stages.count() == 4
+    assert second.stages.get(key="supervisor-review").deadline_amount == 5
+
+    # a draft row weakened outside the editor (e.g. written before these rules) is caught at 校验: no 发布 offered
+    second.stages.filter(key="signoff").update(auto_action="return")
     page.get_by_role("link", name="校验、预览与对比").click()
     errors = page.get_by_test_id("definition-errors")
-    expect(errors).to_contain_text("“分管领导签发”是法定环节，不能删除。")
+    expect(errors).to_contain_text("“分管领导签发”是法定环节，逾期自动处理须为“逾期升级督办”，不能改为“逾期自动退回”。")
     expect(page.get_by_test_id("definition-valid")).to_have_count(0)
-    expect(boxes(page.get_by_test_id("diagram"))).to_have_count(3)
+    expect(boxes(page.get_by_test_id("diagram"))).to_have_count(4)
     expect(page.get_by_test_id("publish")).to_have_count(0)  # an invalid draft offers no 发布 at all
     shot(page, "publish-refused")
     assert DefinitionVersion.objects.get(pk=second.pk).status == "draft"

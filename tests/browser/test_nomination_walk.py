@@ -5,8 +5,10 @@ and units); every step of the case is a click or a form in the browser: 动议 b
 统战部 opinion on the motion (drafted by uf1, signed by uflead1), 民主推荐, 确定考察对象, the joint vetting with its
 parallel opinions (廉政意见 by jiwei1, 廉洁自律结论 and the file checks by org1, 党派组织意见 by party1), the mandatory
 统战部 opinion before the decision, the package co-signed by both department heads, the recorded decision, 任前公示,
-任职. The end of 公示 is the flow's timer: the test travels past it and runs the scheduler's task, as Celery beat
-would, the same way the service tests get past the legal wait.
+任职. Every step is found where its holder works (issue #10): the 组织部干部科's own steps in 待认领 (claimed, then
+opened from 待办), the chain stages and the 考察组's steps in 待办. The end of 公示 is a due item with an automatic
+action: the test travels past it and runs the minute sweep, as Celery beat would, the same way the service tests
+get past the legal wait.
 
 The walk runs at desktop width (1280); at each state the acting role opens the same case page at phone width (375),
 which must not scroll sideways. The shorter walk, at phone width, shows the party-opinion stage skipped on the
@@ -23,12 +25,12 @@ from playwright.sync_api import expect
 from nomination import process
 from nomination.models import CaseStatus, NominationCase, PoolState
 from tests.browser.conftest import CHROMIUM, NO_CHROMIUM
-from tests.browser.roles import assert_in_order, field, open_task, timeline, value_of
+from tests.browser.roles import assert_in_order, field, timeline, value_of
 from tests.browser.test_proposal_walk import message
 from tests.nomination import cases
 from tests.nomination.conftest import cadres  # noqa: F401
+from workflows import sweeps
 from workflows.calendar import CHINA, END_OF_DAY
-from workflows.tasks import fire_workflow_timers
 
 pytestmark = [
     pytest.mark.browser,
@@ -53,6 +55,34 @@ def open_case(walk, username):
     expect(page.locator("h1")).to_have_text("党外干部选拔任用")
     page.get_by_test_id("cases").get_by_role("link", name=TITLE).click()
     expect(page.locator("h1")).to_contain_text(TITLE)
+    return page
+
+
+def from_inbox(walk, username, title):
+    """待办 → the row of the step → its page."""
+    page = walk.login(username)
+    page.get_by_test_id("nav-inbox").click()
+    expect(page.locator("h1")).to_contain_text("待办")
+    row = page.get_by_test_id("inbox").locator("tbody tr", has_text=title)
+    expect(row).to_have_count(1)
+    row.get_by_role("link").first.click()
+    return page
+
+
+def claim(walk, username, title):
+    """待认领 → the row of the step → 认领: it moves to the user's 待办, whose row opens the case page."""
+    page = walk.login(username)
+    page.get_by_test_id("nav-queue").click()  # 待认领, followed by its count
+    expect(page.locator("h1")).to_contain_text("待认领")
+    row = page.get_by_test_id("queue").locator("tbody tr", has_text=title)
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(TITLE)
+    row.get_by_test_id("claim").click()
+    expect(page.get_by_test_id("queue").locator("tbody tr", has_text=title)).to_have_count(0)
+    page = from_inbox(walk, username, title)
+    expect(page.locator("h1")).to_contain_text(TITLE)
+    holdings = page.get_by_test_id("holdings")
+    expect(holdings).to_contain_text(title)
     return page
 
 
@@ -91,7 +121,7 @@ def approve(page, slot, stage, phrase):
 
 def answer_request(walk, username, stage, phrase, nominee):
     """An outside organisation answers from its request page: the minimum identity data and its own task only."""
-    page = open_task(walk, username, stage)
+    page = from_inbox(walk, username, stage)
     expect(page.locator("h1")).to_have_text("考察征求意见")
     identity = page.get_by_test_id("request-identity")
     expect(identity).to_contain_text(nominee)
@@ -138,6 +168,7 @@ def motion_submitted(walk):
     expect(fields).to_contain_text("试用期一年")
     expect(fields).to_contain_text("马文华")
     expect(fields).to_contain_text("李秀兰")
+    page = claim(walk, "org1", "提交动议，征求统战部意见")
     submit(step(page, "submit_motion"), "提交动议，征求统战部意见", page, "已征求统战部意见。")
     expect(status(page)).to_have_text("动议征求统战部意见")
     expect(page.get_by_test_id("chain-nomination-ufwd-motion")).to_contain_text("统战部干部科拟稿")
@@ -147,7 +178,7 @@ def motion_submitted(walk):
 
 def ufwd_opinion(walk, gate_step, title, stance, text, status_after):
     """统战部干部科 (uf1) drafts the written opinion on the case page; the 部领导 (uflead1) reads it and signs."""
-    page = open_task(walk, "uf1", "统战部干部科拟稿")
+    page = from_inbox(walk, "uf1", "统战部干部科拟稿")
     expect(page.locator("h1")).to_contain_text(TITLE)
     form = step(page, gate_step)
     form.get_by_label(stance, exact=True).check()
@@ -158,7 +189,7 @@ def ufwd_opinion(walk, gate_step, title, stance, text, status_after):
     opinions = page.get_by_test_id("ufwd-opinions")
     expect(opinions).to_contain_text(f"{stance} 拟稿")
 
-    page = open_task(walk, "uflead1", "统战部分管副部长/部长签发")
+    page = from_inbox(walk, "uflead1", "统战部分管副部长/部长签发")
     form = step(page, gate_step)
     expect(form.get_by_label(stance, exact=True)).to_be_checked()
     expect(form.get_by_label("意见内容")).to_have_value(text)
@@ -174,13 +205,14 @@ def ufwd_opinion(walk, gate_step, title, stance, text, status_after):
 
 def selected(walk, today, nominee, party_unit=None):
     """org1 fixes the motion, records the 民主推荐 and fixes the 考察对象, then forms the joint 考察组."""
-    page = open_case(walk, "org1")
+    page = claim(walk, "org1", "确定动议")
     form = step(page, "motion_approve")
     form.get_by_label("会议日期").fill(today)
     expect(field(form, "会议")).to_have_value("部务会")
     submit(form, "确定动议", page, "动议已确定。")
     expect(status(page)).to_have_text("动议确定")
 
+    page = claim(walk, "org1", "民主推荐")
     form = step(page, "recommendation")
     form.get_by_label("推荐方式").select_option(label="会议推荐")
     form.get_by_label("推荐日期").fill(today)
@@ -195,6 +227,7 @@ def selected(walk, today, nominee, party_unit=None):
     expect(status(page)).to_have_text("民主推荐")
     expect(page.get_by_test_id("recommendation")).to_contain_text("马文华 31；李秀兰 12")
 
+    page = claim(walk, "org1", "确定考察对象")
     form = step(page, "candidate")
     form.get_by_label("考察对象").select_option(label=nominee)
     if party_unit:
@@ -203,6 +236,7 @@ def selected(walk, today, nominee, party_unit=None):
     expect(status(page)).to_have_text("确定考察对象")
     expect(page.get_by_test_id("nominee")).to_contain_text(nominee)
 
+    page = claim(walk, "org1", "组成考察组")
     form = step(page, "team")
     form.get_by_label("何建平（组织部）").check()
     form.get_by_label("马丽华（统战部）").check()
@@ -217,7 +251,7 @@ def selected(walk, today, nominee, party_unit=None):
 
 def org_vetting_opinions(walk):
     """org1's two parallel vetting stages, answered in the vetting panel of the case page."""
-    page = open_task(walk, "org1", "廉洁自律结论性意见")
+    page = from_inbox(walk, "org1", "廉洁自律结论性意见")
     approve(page, "nomination-vetting", "廉洁自律结论性意见", "所在单位党委书记、纪委书记已签字，结论：廉洁自律情况良好")
     approve(page, "nomination-vetting", "档案、个人事项、信访核查", "档案审核无问题；个人有关事项报告查核一致；无具体可查的信访举报")
     expect(page.locator("#chain-nomination-vetting").get_by_test_id("chain-actions")).to_have_count(0)
@@ -253,12 +287,13 @@ def test_a_democratic_party_member_from_motion_to_appointment(desktop, cadres): 
     expect(page.locator("#chain-nomination-vetting")).to_contain_text("已通过")
     expect(page.get_by_test_id("step-report")).to_be_visible()
 
-    # --- the 考察组's material (org1) and the 统战部 member's opinion (uf1) end the vetting
+    # --- the 考察组's material (org1) and the 统战部 member's opinion (uf1) end the vetting: each in their 待办
+    page = from_inbox(walk, "org1", "考察材料")
     form = step(page, "report")
     form.get_by_label("考察材料").fill("民主测评优秀率 90%，个别谈话反映良好，实绩突出。")
     submit(form, "考察材料", page, "考察材料已提交。")
     expect(status(page)).to_have_text("考察")
-    page = open_case(walk, "uf1")
+    page = from_inbox(walk, "uf1", "考察组统战部成员意见")
     form = step(page, "uf_opinion")
     form.get_by_label("统战部成员意见").fill("同意作为拟任人选，建议加强党外干部培养。")
     submit(form, "考察组统战部成员意见", page, "统战部成员意见已提交。")
@@ -270,7 +305,7 @@ def test_a_democratic_party_member_from_motion_to_appointment(desktop, cadres): 
                  "同意马文华同志作为县卫生健康局副局长拟任人选。", "上会材料两部会签")
 
     # --- A7: the package, co-signed by both department heads
-    page = open_case(walk, "org1")
+    page = from_inbox(walk, "org1", "组织部干部科报送")
     expect(status(page)).to_have_text("上会材料两部会签")
     form = step(page, "package")
     expect(form.get_by_label("上会材料说明")).to_have_value("干部任免审批表、考察材料、统战部意见、廉政意见。")
@@ -278,13 +313,13 @@ def test_a_democratic_party_member_from_motion_to_appointment(desktop, cadres): 
     walk.fits_on_phone("org1", "案件 (org1, 报送上会材料)")
     submit(form, "报送上会材料", page, "上会材料已报送。")
 
-    page = open_task(walk, "uflead1", "统战部分管副部长审核")
+    page = from_inbox(walk, "uflead1", "统战部分管副部长审核")
     approve(page, "nomination-signoff", "统战部分管副部长审核", "同意")
-    page = open_task(walk, "orglead1", "组织部部长会签")
+    page = from_inbox(walk, "orglead1", "组织部部长会签")
     walk.fits_on_phone("orglead1", "案件 (orglead1, 会签)")
     approve(page, "nomination-signoff", "组织部部长会签", "同意提交常委会")
     expect(status(page)).to_have_text("上会材料两部会签")  # one department alone never passes the package
-    page = open_task(walk, "uflead1", "统战部部长会签")
+    page = from_inbox(walk, "uflead1", "统战部部长会签")
     approve(page, "nomination-signoff", "统战部部长会签", "同意提交常委会")
     expect(status(page)).to_have_text("提交常委会")
     signoff = page.get_by_test_id("chain-nomination-signoff")
@@ -293,7 +328,7 @@ def test_a_democratic_party_member_from_motion_to_appointment(desktop, cadres): 
     shot(page, "uflead1-cosigned")
 
     # --- A8: the standing committee's decision, recorded by org1
-    page = open_case(walk, "org1")
+    page = claim(walk, "org1", "常委会决定")
     form = step(page, "decision")
     form.get_by_label("通过", exact=True).check()
     form.get_by_label("会议日期").fill(today)
@@ -303,6 +338,7 @@ def test_a_democratic_party_member_from_motion_to_appointment(desktop, cadres): 
     expect(page.get_by_test_id("decision")).to_have_text("通过")
 
     # --- A9: 任前公示, at least 5 working days (the form proposes the earliest lawful end)
+    page = claim(walk, "org1", "发布任前公示")
     form = step(page, "notice")
     expect(form.get_by_label("公示开始日期")).to_have_value(today)
     ends_on = datetime.date.fromisoformat(form.get_by_label("公示截止日期").input_value())
@@ -315,14 +351,15 @@ def test_a_democratic_party_member_from_motion_to_appointment(desktop, cadres): 
     expect(page.get_by_test_id("step-conclude")).to_have_count(0)  # the legal wait is not over
     shot(page, "org1-notice")
 
-    # --- A10: the end of 公示 is the flow's timer; the scheduler fires it once the last day is over. A week has
-    # passed: the sessions of the morning have expired and org1 logs in again.
+    expect(page.get_by_test_id("wait-notice")).to_contain_text(ends_on.isoformat())
+    # --- A10: the end of 公示 is a due item; the sweep runs its automatic action once the last day is over and the
+    # 公示结果 step is in the 组织部干部科's 待认领. A week has passed: org1 logs in again.
     walk.close()
     after_notice = datetime.datetime.combine(ends_on, END_OF_DAY, tzinfo=CHINA) + datetime.timedelta(minutes=1)
     with time_machine.travel(after_notice, tick=True):
-        assert fire_workflow_timers() == 1
-        page = open_case(walk, "org1")
-        expect(status(page)).to_have_text("任前公示")
+        sweeps.sweep()
+        page = claim(walk, "org1", "公示结果")
+        expect(status(page)).to_have_text("公示期满，待录入结果")
         form = step(page, "conclude")
         form.get_by_label("继续任用").check()
         submit(form, "公示结果", page, "公示结果已记录。")
@@ -331,6 +368,7 @@ def test_a_democratic_party_member_from_motion_to_appointment(desktop, cadres): 
 
         # --- A12: 任职 (文号, 任职谈话, start date); the post has a one-year 试用期
         start = (ends_on + datetime.timedelta(days=3)).isoformat()
+        page = claim(walk, "org1", "任职")
         form = step(page, "appoint")
         form.get_by_label("任职通知文号").fill(REFERENCE)
         form.get_by_label("任职通知日期").fill(start)
@@ -348,7 +386,7 @@ def test_a_democratic_party_member_from_motion_to_appointment(desktop, cadres): 
             "动议拟稿", "动议征求统战部意见", "统战部意见签发", "确定动议", "记录民主推荐", "确定考察对象",
             "组成考察组，开始考察", "考察征求意见完成", "提交考察材料", "考察组统战部成员意见", "考察结束",
             "统战部意见签发", "上会材料报两部会签", "两部会签完成，提交常委会", "记录常委会决定", "发布任前公示",
-            "公示期满，继续任用", "任职", "开始试用期"])
+            "公示期满，待录入公示结果", "公示期满，继续任用", "任职", "开始试用期"])
         assert "按规则跳过环节" not in actions  # the nominee is a 民盟 member: the party was asked
         line = page.get_by_test_id("timeline")
         for said in ("未发现影响使用的问题线索", "同意推荐", "同意提交常委会", REFERENCE):
@@ -396,7 +434,7 @@ def test_the_party_opinion_is_skipped_on_the_timeline_for_a_non_party_nominee(ph
 
     # nobody asked party1
     party = walk.login("party1")
-    walk.nav(party, "待办")
+    party.get_by_test_id("nav-inbox").click()
     expect(party.get_by_test_id("inbox")).to_contain_text("暂无待办。")
 
     # once the other opinions are in, the finished chain's diagram shows the stage skipped

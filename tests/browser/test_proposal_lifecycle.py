@@ -59,12 +59,13 @@ def assert_in_order(actions, expected):
     assert all(label in remaining for label in expected), f"timeline {actions} lacks, in order, {expected}"
 
 
-def open_from_unit_inbox(walk, page, unit, role, title):
+def open_from_unit_inbox(walk, page, unit, step, title):
+    """承办待办 lists the unit's open steps of the proposal (the same work items as 待办 and 待认领)."""
     walk.nav(page, "承办待办")
-    row = page.get_by_test_id("unit-inbox").locator("tbody tr", has_text=title)
+    row = page.get_by_test_id("unit-inbox").locator("tbody tr", has_text=title).filter(has_text=step).first
     expect(row).to_contain_text(unit)
-    expect(row).to_contain_text(role)
-    row.get_by_role("link", name=title).click()
+    expect(row.locator(".due")).to_have_count(1)
+    row.get_by_role("link", name=step).click()
     expect(page.locator("h1")).to_have_text(title)
 
 
@@ -109,7 +110,7 @@ def test_joint_proposal_from_handling_to_conclusion(walk, crew, viewport):  # no
 
     # --- unit2 (会办, 县交通运输局) sends its opinion to the lead unit
     page = walk.login("unit2")
-    open_from_unit_inbox(walk, page, "县交通运输局", "会办", title)
+    open_from_unit_inbox(walk, page, "县交通运输局", "会办意见", title)
     expect(page.get_by_test_id("assignment-state")).to_have_text("已签收")
     walk.assert_fits(page, "承办任务 (unit2, 会办)")
     box = page.get_by_test_id("co-opinion-box")
@@ -122,7 +123,7 @@ def test_joint_proposal_from_handling_to_conclusion(walk, crew, viewport):  # no
 
     # --- unit1 (主办, 县教育局) records 办前面商, reads the co opinion, drafts the reply and sends it into the chain
     page = walk.login("unit1")
-    open_from_unit_inbox(walk, page, "县教育局", "主办", title)
+    open_from_unit_inbox(walk, page, "县教育局", "办理答复", title)
     expect(page.get_by_text("同意主办单位意见，我局配合增开农村客运班线。")).to_be_visible()
     contacts = page.locator("#contacts")
     expect(contacts).to_contain_text("尚未与提案者沟通（办前面商）。")
@@ -204,6 +205,10 @@ def test_joint_proposal_from_handling_to_conclusion(walk, crew, viewport):  # no
         page = walk.login(username)
         open_my_proposal(walk, page, title)
         expect(page.get_by_test_id("proposal-status")).to_have_text("已答复")
+        # the evaluation is the member's own step: the header says so, with its date
+        expect(page.get_by_test_id("case-step")).to_contain_text("请评价")
+        expect(page.get_by_test_id("case-due")).to_contain_text("评价：")
+        expect(page.get_by_test_id("case-due").locator(".due")).to_have_count(1)
         box = page.get_by_test_id("evaluation-box")
         box.locator("#id_work_rating").get_by_label("基本满意", exact=True).check()
         box.locator("#id_result_rating").get_by_label("不满意", exact=True).check()
@@ -220,11 +225,14 @@ def test_joint_proposal_from_handling_to_conclusion(walk, crew, viewport):  # no
     evaluate_dissatisfied("member1", "缺少具体时间表。", "已答复")
     page = evaluate_dissatisfied("member2", "班次安排未征求沿线群众意见。", "重新办理")
     assert_in_order(timeline(page), ["答复函发出", "提案者评价", "提案者评价", "不满意，重新办理"])
+    # the applicant sees who re-handles it and by when, never a dash
+    expect(page.get_by_test_id("case-step")).to_contain_text("重新办理 · 县教育局")
+    expect(page.get_by_test_id("case-due")).to_contain_text("重新办理：")
     shot(page, "member2-rehandling")
 
     # --- unit1 drafts the second-round reply: first saved as a draft, then sent
     page = walk.login("unit1")
-    open_from_unit_inbox(walk, page, "县教育局", "主办", title)
+    open_from_unit_inbox(walk, page, "县教育局", "重新办理", title)
     expect(page.get_by_test_id("assignment-state")).to_have_text("已签收")
     draft = page.get_by_test_id("reply-box").locator("form")
     draft.locator("[name=reference_number]").fill("教提〔2026〕12号")
@@ -249,7 +257,9 @@ def test_joint_proposal_from_handling_to_conclusion(walk, crew, viewport):  # no
 
     # --- dissatisfied again: evaluation closes, the case now waits for a face-to-face meeting and 办结
     evaluate_dissatisfied("member1", "仍未明确资金来源。", "已答复")
-    evaluate_dissatisfied("member2", "仍不满意。", "已评价")
+    page = evaluate_dissatisfied("member2", "仍不满意。", "已评价")
+    expect(page.get_by_test_id("case-step")).to_contain_text("提案委工作人员")
+    expect(page.get_by_test_id("case-due").locator(".due")).to_have_count(1)
 
     page = walk.login("staff1")
     walk.nav(page, "提案管理")

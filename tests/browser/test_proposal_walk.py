@@ -1,5 +1,8 @@
 """A joint proposal from submission to 交办 and 签收, through the UI in Chinese, as every role it passes.
 
+Every step is found where the role looks for work: its 待办, or its role's 待认领 (claimed there, then in 待办);
+承办待办 lists the same items for a unit. The applicant sees who holds the case and by when at each state.
+
 Each role logs in through the real login form in its own browser context; assertions read the visible page.
 """
 
@@ -68,8 +71,12 @@ class Walk:
         return page
 
     def nav(self, page, label):
-        page.locator(".mainnav").get_by_role("link", name=label, exact=True).click()
-        expect(page.locator("h1")).to_have_text(label)
+        # 待办 and 待认领 carry the count of their items as a badge in the menu
+        links = {"待办": page.get_by_test_id("nav-inbox"), "待认领": page.get_by_test_id("nav-queue")}
+        link = links.get(label) or page.locator(".mainnav").get_by_role("link", name=label, exact=True)
+        link.click()
+        # 待办 and 待认领 follow their heading with the count of items
+        expect(page.locator("h1")).to_have_text(re.compile(rf"^{label}(\s|$)"))
 
     def assert_fits(self, page, what):
         """At phone width the page must not scroll sideways."""
@@ -193,10 +200,27 @@ def test_joint_proposal_from_submission_to_signing(walk, world, viewport):  # no
     walk.assert_fits(page, "提案详情 (stafflead1, after 立案)")
     shot(page, "stafflead1-accepted")
 
-    # --- office1 assigns it: education bureau leads, transport bureau co-handles
+    # --- member1 sees who holds the case now (督查室's 交办) and by when, with what the date is for
+    page = walk.login("member1")
+    walk.nav(page, "我的提案")
+    row = page.locator("table.list tbody tr", has_text=TITLE)
+    expect(row.get_by_test_id("row-step")).to_have_text("交办")
+    expect(row.get_by_test_id("row-holder")).to_have_text("督查室")
+    expect(row.get_by_test_id("row-due")).to_contain_text("交办：")
+    expect(row.get_by_test_id("row-due").locator(".due")).to_have_count(1)
+
+    # --- office1 finds 交办 in the 督查室's 待认领, claims it, and does it from 待办
     page = walk.login("office1")
-    walk.nav(page, "提案管理")
-    page.locator("table.list").get_by_role("link", name=TITLE).click()
+    walk.nav(page, "待认领")
+    item = page.get_by_test_id("queue").locator("tbody tr", has_text=TITLE)
+    expect(item).to_contain_text("交办")
+    walk.assert_fits(page, "待认领 (office1)")
+    shot(page, "office1-queue")
+    item.get_by_test_id("claim").click()
+    expect(message(page)).to_contain_text("已认领")
+    mine = page.get_by_test_id("inbox").locator("tbody tr", has_text=TITLE)
+    expect(mine).to_contain_text("交办")
+    mine.get_by_role("link", name="交办", exact=True).click()
     assign = page.get_by_test_id("assign-box")
     assign.get_by_label("主办 + 会办", exact=True).check()
     assign.locator("#id_lead_units").get_by_label("县教育局").check()
@@ -213,7 +237,7 @@ def test_joint_proposal_from_submission_to_signing(walk, world, viewport):  # no
     walk.assert_fits(page, "提案详情 (office1, after 交办)")
     shot(page, "office1-assigned")
 
-    # --- each unit signs its own assignment from 承办待办
+    # --- each unit finds its own 签收 in 承办待办 (its 待认领's proposal items) and signs
     for username, unit, role in (("unit1", "县教育局", "主办"), ("unit2", "县交通运输局", "会办")):
         page = walk.login(username)
         walk.nav(page, "承办待办")
@@ -221,12 +245,12 @@ def test_joint_proposal_from_submission_to_signing(walk, world, viewport):  # no
         expect(inbox.locator("tbody tr")).to_have_count(1)  # only its own unit's part
         row = inbox.locator("tbody tr", has_text=TITLE)
         expect(row).to_contain_text(unit)
-        expect(row).to_contain_text(role)
         expect(row).to_contain_text(number)
-        expect(row.locator(".status")).to_have_text("待签收")
+        expect(row).to_contain_text(f"签收或申请调整（{role}）")
+        expect(row.locator(".due")).to_have_count(1)
         walk.assert_fits(page, f"承办待办 ({username})")
         shot(page, f"{username}-inbox")
-        row.get_by_role("link", name=TITLE).click()
+        row.get_by_role("link", name=f"签收或申请调整（{role}）").click()
         expect(page.get_by_test_id("assignment-state")).to_have_text("待签收")
         walk.assert_fits(page, f"承办任务 ({username})")
         page.get_by_test_id("receive-box").get_by_role("button", name="签收", exact=True).click()
@@ -241,6 +265,8 @@ def test_joint_proposal_from_submission_to_signing(walk, world, viewport):  # no
     row = page.locator("table.list tbody tr", has_text=TITLE)
     expect(row).to_contain_text(number)
     expect(row.locator(".status")).to_have_text("办理中")
+    expect(row.get_by_test_id("row-holder")).to_have_text("县教育局")  # the lead unit holds it now
+    expect(row.get_by_test_id("row-due").locator(".due")).to_have_count(1)
     walk.assert_fits(page, "我的提案 (member1, in handling)")
     row.get_by_role("link", name=TITLE).click()
     expect(page.get_by_test_id("proposal-status")).to_have_text("办理中")

@@ -5,11 +5,10 @@ import itertools
 
 import time_machine
 from django.utils import timezone
-from viewflow.workflow.timers import fire_due_timers
 
 from nomination import chains, process
-from nomination.models import NominationCase, UfwdOpinion
-from workflows import stages
+from nomination.models import CaseStatus, NominationCase, UfwdOpinion
+from workflows import stages, sweeps
 
 from .conftest import in_pool, make_id_number
 
@@ -142,8 +141,22 @@ def in_notice(w, **kw):
                                   contact="0953-8012345")
 
 
+def sweep_at(moment):
+    """What the minute sweep does at ``moment`` (the legal waits' automatic actions among it)."""
+    with time_machine.travel(moment, tick=False):
+        return sweeps.sweep()
+
+
 def notice_over(case):
-    """Travel past the end of 公示 and let the timer dispatcher fire."""
-    with time_machine.travel(case.notice_ends_at + datetime.timedelta(minutes=1), tick=False):
-        assert fire_due_timers() == 1
-    return reload(case)
+    """Travel past the end of 公示 (its due item) and let the sweep run the wait's automatic action."""
+    sweep_at(process.notice_due(case).due_at + datetime.timedelta(minutes=1))
+    case = reload(case)
+    assert case.status == CaseStatus.NOTICE_ENDED
+    return case
+
+
+def probation_over(case):
+    sweep_at(process.probation_due(case).due_at + datetime.timedelta(minutes=1))
+    case = reload(case)
+    assert case.status == CaseStatus.PROBATION_ENDED
+    return case

@@ -1,12 +1,12 @@
 """Races on PostgreSQL: both departments confirming at once put an entry in the pool exactly once."""
 
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from nomination import services
 from nomination.models import Person, PoolState
+from tests.concurrency import race
 from workflows.errors import StaleStateError
 from workflows.models import AuditEvent
 
@@ -18,26 +18,6 @@ pytestmark = [
 ]
 
 
-def run_concurrently(functions):
-    """Start all functions at once (barrier); return their results or exceptions."""
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def runner(index, function):
-        try:
-            barrier.wait()
-            results[index] = function()
-        except Exception as error:  # noqa: BLE001 - the race's loser is part of the result
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def entered(person):
@@ -47,7 +27,7 @@ def entered(person):
 def test_both_departments_confirming_at_once_enter_the_pool_exactly_once(cadres):
     for round_ in range(10):
         person = awaiting_confirmation(cadres, id_number=make_id_number(sequence=100 + round_))
-        results = run_concurrently([
+        results = race(*[
             lambda p=person: services.pool_confirm(actor=cadres.orglead1, person=p),
             lambda p=person: services.pool_confirm(actor=cadres.uflead1, person=p),
         ])
@@ -61,7 +41,7 @@ def test_both_departments_confirming_at_once_enter_the_pool_exactly_once(cadres)
 def test_two_people_of_one_department_confirming_at_once_count_once_and_leave_the_entry_waiting(cadres):
     for round_ in range(10):
         person = awaiting_confirmation(cadres, id_number=make_id_number(sequence=200 + round_))
-        results = run_concurrently([
+        results = race(*[
             lambda p=person: services.pool_confirm(actor=cadres.org1, person=p),
             lambda p=person: services.pool_confirm(actor=cadres.orglead1, person=p),
         ])
@@ -74,7 +54,7 @@ def test_two_people_of_one_department_confirming_at_once_count_once_and_leave_th
 
 def test_both_departments_confirming_a_staffing_row_at_once_both_count(cadres):
     target = services.staffing_target_save(actor=cadres.uf1, year=2026, team="县教育局领导班子", required=2, filled=1)
-    run_concurrently([
+    race(*[
         lambda: services.staffing_target_confirm(actor=cadres.org1, target=target),
         lambda: services.staffing_target_confirm(actor=cadres.uf1, target=target),
     ])

@@ -5,8 +5,6 @@ import datetime
 
 import pytest
 import time_machine
-from viewflow.workflow.status import PROCESS
-from viewflow.workflow.timers import fire_due_timers
 
 from nomination import chains, process
 from nomination.models import CaseStatus, Person, PoolState, UfwdOpinion
@@ -85,7 +83,7 @@ def test_a_county_case_runs_from_motion_to_confirmation(cadres):
     process.objection_verify(actor=w.org1, objection=objection, finding="经核查，其配偶经营行为合法，不影响任用。",
                              affects_appointment=False)
     case = cases.notice_over(reload(case))
-    assert case.status == CaseStatus.PUBLIC_NOTICE
+    assert case.status == CaseStatus.NOTICE_ENDED
     case = process.notice_conclude(actor=w.org1, case=case, proceed=True)
     assert case.status == CaseStatus.TO_APPOINT
     # A12: appointment; the pool record takes the post, linked to the case
@@ -93,29 +91,31 @@ def test_a_county_case_runs_from_motion_to_confirmation(cadres):
                                       notice_on=datetime.date(2025, 10, 16), talk_on=datetime.date(2025, 10, 17),
                                       starts_on=datetime.date(2025, 9, 15))
     assert case.status == CaseStatus.PROBATION
-    assert case.probation_ends_on == datetime.date(2026, 10, 16)
+    assert process.probation_due(case).due_at == at(2026, 10, 16, 23, 59, 59)
     nominee = Person.objects.get(pk=case.nominee_id)
     assert (nominee.pool_state, nominee.appointment_case_id, nominee.current_post) == (PoolState.USED, case.pk, "副局长")
     assert nominee.posts.filter(unit="县教育局", post="副局长").exists()
-    # A13: the probation timer opens the joint assessment
+    # A13: the end of the 试用期 (its due item's automatic action) opens the joint assessment
     with pytest.raises(ServiceError) as error:
         process.probation_assess(actor=w.org1, case=case, result="confirm", summary="试用期表现良好。")
     assert error.value.code == "probation_not_ended"
+    cases.sweep_at(at(2026, 10, 16, 23, 0))
+    assert reload(case).status == CaseStatus.PROBATION  # not before the year is over
     with time_machine.travel(at(2026, 10, 17, 8), tick=False):
-        assert fire_due_timers() == 1
+        sweeps.sweep()
+        assert reload(case).status == CaseStatus.PROBATION_ENDED
         case = process.probation_assess(actor=w.org1, case=reload(case), result="confirm", summary="表现良好。")
         stages.approve(actor=w.orglead1, task=cases.task(w.orglead1, case, chains.PROBATION))
-        assert reload(case).status == CaseStatus.PROBATION  # one department alone does not conclude it
+        assert reload(case).status == CaseStatus.PROBATION_ENDED  # one department alone does not conclude it
         stages.approve(actor=w.uflead1, task=cases.task(w.uflead1, case, chains.PROBATION))
     case = reload(case)
     assert case.status == CaseStatus.CONFIRMED
-    assert reload(case).process.status == PROCESS.DONE
     trail = actions(case)
     for action in ("case.motion_submitted", "ufwd.opinion_signed", "case.motion_approved",
                    "case.recommendation_recorded", "case.candidate_fixed", "case.vetting_started",
                    "case.vetting_done", "case.package_signed", "case.decided", "case.notice_published",
-                   "case.objection_verified", "case.notice_passed", "case.appointed", "case.probation_started",
-                   "case.probation_concluded"):
+                   "case.objection_verified", "case.notice_ended", "case.notice_passed", "case.appointed",
+                   "case.probation_started", "case.probation_ended", "case.probation_concluded"):
         assert action in trail, action
     assert trail.count("ufwd.opinion_signed") == 2
 
@@ -216,7 +216,7 @@ def test_the_motion_withdrawn_before_the_ufwd_acts_is_a_draft_again(cadres):
     case = cases.at_motion_gate(w)
     stages.withdraw(actor=w.org1, run=stages.running_chain(case, chains.UFWD_MOTION))
     case = reload(case)
-    assert case.status == CaseStatus.DRAFT and case.process is None
+    assert case.status == CaseStatus.DRAFT
 
 
 def test_the_recommendation_must_be_competitive(cadres):
@@ -303,13 +303,18 @@ def test_one_department_alone_cannot_sign_the_package(cadres):
 
 
 def test_a_package_chain_configured_for_one_department_never_passes(cadres):
-    """An admin who gives both co-sign stages to the 组织部 gets a chain the package cannot pass."""
+    """The editor refuses giving both co-sign stages to the 组织部; a version already stored that way (from before
+    the rule) still cannot pass the package: the joint signature is checked in code."""
     w = cadres
     admin = UserFactory(username="admin", is_superuser=True, is_staff=True)
-    slot = DefinitionVersion.objects.get(slot__code=chains.SIGNOFF, status="published").slot
-    draft = definitions.draft_create(actor=admin, slot=slot)
-    draft.stages.filter(key=chains.UF_COSIGN).update(role=draft.stages.get(key=chains.ORG_COSIGN).role)
-    definitions.draft_publish(actor=admin, version=draft)  # valid as a chain: the stages are still there
+    published = DefinitionVersion.objects.get(slot__code=chains.SIGNOFF, status="published")
+    draft = definitions.draft_create(actor=admin, slot=published.slot)
+    org_role = draft.stages.get(key=chains.ORG_COSIGN).role
+    draft.stages.filter(key=chains.UF_COSIGN).update(role=org_role)
+    with pytest.raises(ServiceError) as refused:
+        definitions.draft_publish(actor=admin, version=draft)
+    assert refused.value.code == "invalid_definition"
+    published.stages.filter(key=chains.UF_COSIGN).update(role=org_role)
     case = cases.at_signoff(w)
     process.package_submit(actor=w.org1, case=case, summary="材料。")
     stages.approve(actor=w.uflead1, task=cases.task(w.uflead1, case, chains.SIGNOFF, "uf-deputy"))
@@ -334,7 +339,6 @@ def test_a_deferred_decision_goes_back_to_the_committee_and_a_rejection_ends_the
     case = process.decision_record(actor=w.org1, case=case, decision="rejected",
                                    meeting_date=datetime.date(2025, 9, 16), minutes_ref="第19次")
     assert case.status == CaseStatus.REJECTED
-    assert reload(case).process.status == PROCESS.DONE
 
 
 def test_the_notice_lasts_at_least_five_working_days_on_the_holiday_calendar(cadres):
@@ -354,11 +358,11 @@ def test_the_notice_lasts_at_least_five_working_days_on_the_holiday_calendar(cad
     case = process.notice_publish(actor=w.org1, case=case, starts_on=datetime.date(2025, 9, 15),
                                   ends_on=datetime.date(2025, 9, 19), channel="县政府网站")
     assert case.status == CaseStatus.PUBLIC_NOTICE
-    assert case.notice_ends_at == at(2025, 9, 19, 23, 59, 59)
-    with time_machine.travel(at(2025, 9, 19, 23, 0), tick=False):
-        assert fire_due_timers() == 0  # the legal wait is not over
-    assert cases.notice_over(case).status == CaseStatus.PUBLIC_NOTICE
-    assert process.notice_ended(case)
+    assert process.notice_due(case).due_at == at(2025, 9, 19, 23, 59, 59)
+    cases.sweep_at(at(2025, 9, 19, 23, 0))
+    assert reload(case).status == CaseStatus.PUBLIC_NOTICE  # the legal wait is not over
+    assert cases.notice_over(case).status == CaseStatus.NOTICE_ENDED
+    assert process.notice_ended(reload(case))
 
 
 def test_a_verified_objection_that_affects_the_appointment_stops_the_case(cadres):
@@ -375,7 +379,7 @@ def test_a_verified_objection_that_affects_the_appointment_stops_the_case(cadres
         process.notice_conclude(actor=w.org1, case=reload(case), proceed=True)
     assert error.value.code == "objection_blocks"
     case = process.notice_conclude(actor=w.org1, case=reload(case), proceed=False, comment="反映问题属实，终止任用。")
-    assert case.status == CaseStatus.CLOSED and reload(case).process.status == PROCESS.DONE
+    assert case.status == CaseStatus.CLOSED
 
 
 def test_an_elected_post_goes_through_the_legal_procedure_and_has_no_probation(cadres):
@@ -391,7 +395,7 @@ def test_an_elected_post_goes_through_the_legal_procedure_and_has_no_probation(c
     case = process.appointment_record(actor=w.org1, case=case, reference="同人常任〔2025〕5号",
                                       notice_on=datetime.date(2025, 9, 30), talk_on=datetime.date(2025, 9, 30),
                                       starts_on=datetime.date(2025, 9, 30))
-    assert case.status == CaseStatus.APPOINTED and reload(case).process.status == PROCESS.DONE
+    assert case.status == CaseStatus.APPOINTED and process.probation_due(case) is None
 
 
 def test_a_prefecture_post_ends_in_a_recorded_upward_recommendation(cadres):
@@ -404,7 +408,7 @@ def test_a_prefecture_post_ends_in_a_recorded_upward_recommendation(cadres):
                                     reference="同组呈〔2025〕3号")
     assert case.status == CaseStatus.RECOMMENDED_UPWARD
     case = process.upward_outcome(actor=w.org1, case=case, outcome="州委常委会同意任命")
-    assert case.status == CaseStatus.CLOSED and reload(case).process.status == PROCESS.DONE
+    assert case.status == CaseStatus.CLOSED
 
 
 def test_a_failed_probation_ends_the_trial_post(cadres):
@@ -415,7 +419,7 @@ def test_a_failed_probation_ends_the_trial_post(cadres):
                                       notice_on=datetime.date(2025, 9, 26), talk_on=datetime.date(2025, 9, 26),
                                       starts_on=datetime.date(2025, 9, 26))
     with time_machine.travel(at(2026, 9, 28, 8), tick=False):
-        assert fire_due_timers() == 1
+        sweeps.sweep()
         process.probation_assess(actor=w.org1, case=case, result="remove", summary="不胜任。")
         stages.approve(actor=w.orglead1, task=cases.task(w.orglead1, case, chains.PROBATION))
         stages.approve(actor=w.uflead1, task=cases.task(w.uflead1, case, chains.PROBATION))
@@ -432,7 +436,7 @@ def test_a_case_is_withdrawn_with_its_chains_and_process(cadres):
     case = process.case_withdraw(actor=w.org1, case=case, reason="本人因病申请不再参加。")
     assert case.status == CaseStatus.WITHDRAWN
     assert not StageRun.objects.filter(subject_id=str(case.pk), status="running").exists()
-    assert reload(case).process.status == PROCESS.CANCELED
+    assert not process.notice_due(case) and reload(case).status == CaseStatus.WITHDRAWN
     assert not case.nominee.__class__.objects.filter(pk=case.nominee_id, pool_state=PoolState.USED).exists()
 
 

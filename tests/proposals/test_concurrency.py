@@ -1,13 +1,14 @@
 """Races on PostgreSQL: numbering, double acceptance, double submission (RELIABILITY §e group A)."""
 
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from proposals import services
 from proposals.models import Proposal, ProposalStatus
+from tests.concurrency import race
 from tests.personas import make_content, reviewed
+from workflows import work
 from workflows.errors import StaleStateError
 
 pytestmark = [
@@ -16,31 +17,11 @@ pytestmark = [
 ]
 
 
-def run_concurrently(functions):
-    """Start all functions at once (barrier); return their results or exceptions."""
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def runner(index, function):
-        try:
-            barrier.wait()
-            results[index] = function()
-        except Exception as error:  # noqa: BLE001 - the race's loser is part of the result
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_fifty_concurrent_acceptances_number_one_to_fifty(world):
     proposals = [reviewed(world, title=f"关于第{i}件事的建议") for i in range(50)]
-    results = run_concurrently(
+    results = race(*
         [lambda p=p: services.proposal_accept(actor=world.head, proposal=p) for p in proposals]
     )
     errors = [r for r in results if isinstance(r, Exception)]
@@ -65,16 +46,16 @@ def test_a_rolled_back_acceptance_uses_no_number(world):
 def test_two_reviewers_accepting_at_once_make_one_acceptance(world):
     for _round in range(10):
         proposal = reviewed(world)
-        results = run_concurrently(
+        results = race(*
             [lambda proposal=proposal: services.proposal_accept(actor=world.head, proposal=proposal)] * 2
         )
         assert sum(isinstance(r, Proposal) for r in results) == 1
         assert sum(isinstance(r, StaleStateError) for r in results) == 1
-        assert proposal.process.task_set.filter(flow_task_type="HUMAN", status="NEW").count() == 1  # one 交办
+        assert [i.step for i in work.case_items(proposal)] == ["proposals.assign"]  # one 交办
 
 
 def test_the_same_form_posted_twice_at_once_creates_one_proposal(world):
-    results = run_concurrently([
+    results = race(*[
         lambda: services.proposal_save_draft(actor=world.member1, content=make_content(world), submission_key="dup")
     ] * 2)
     assert [type(r) for r in results] == [Proposal, Proposal]

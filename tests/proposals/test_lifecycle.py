@@ -6,13 +6,12 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group
 from django.utils import timezone
-from viewflow.workflow.status import PROCESS
 
 from notifications.models import Notification
 from proposals import chains, roles, services
 from proposals.models import Assignment, CaseRecord, Evaluation, OutcomeCategory, Proposal, ProposalStatus, Reply
 from tests.factories import UnitMembershipFactory, UserFactory
-from workflows import definitions, stages
+from workflows import definitions, stages, work
 from workflows.errors import PermissionDeniedError, ServiceError
 from workflows.models import AccessGrant, AuditEvent, DueItem, StageDefinition, UnitMembership
 
@@ -112,7 +111,7 @@ def test_both_proposers_evaluate_then_staff_conclude(crew):
     assert Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.EVALUATED
     services.proposal_conclude(actor=world.staff, proposal=proposal)
     proposal.refresh_from_db()
-    assert proposal.status == ProposalStatus.CONCLUDED and proposal.process.status == PROCESS.DONE
+    assert proposal.status == ProposalStatus.CONCLUDED and not work.case_items(proposal).exists()
 
 
 def test_dissatisfied_twice_needs_rehandling_and_a_face_meeting_before_conclusion(crew):
@@ -169,7 +168,7 @@ def test_extension_moves_the_deadline_to_a_new_version_and_tells_the_proposer(cr
     world = crew
     proposal, lead, co = handled(world)
     item = DueItem.objects.get(subject_id=str(lead.pk), purpose="reply", state="open")
-    until = timezone.localdate(lead.reply_due_at) + datetime.timedelta(days=30)
+    until = timezone.localdate(item.due_at) + datetime.timedelta(days=30)
     with pytest.raises(ServiceError) as error:
         services.extension_request(actor=world.unit1, assignment=lead, until=until + datetime.timedelta(days=400),
                                    reason="x")
@@ -177,8 +176,10 @@ def test_extension_moves_the_deadline_to_a_new_version_and_tells_the_proposer(cr
     extension = services.extension_request(actor=world.unit1, assignment=lead, until=until, reason="需协调资金")
     services.extension_decide(actor=world.office, extension=extension, approve=True, comment="同意延期一个月")
     item.refresh_from_db()
-    lead.refresh_from_db()
-    assert timezone.localdate(lead.reply_due_at) == until and item.due_version == 2
+    assert timezone.localdate(item.due_at) == until and item.due_version == 2
+    # the unit's 办理答复 step follows the one stored date
+    step = work.case_items(proposal).get(step="proposals.assignment.handle", unit=world.education)
+    assert step.due_item == item
     assert Notification.objects.filter(recipient=world.member1, title__contains="延期已同意").exists()
 
 

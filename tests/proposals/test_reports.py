@@ -32,6 +32,7 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
@@ -49,7 +50,7 @@ from proposals.models import (
 )
 from proposals.reports import exports, stats
 from tests.factories import TopicFactory, UnitFactory, UserFactory
-from workflows.models import AuditEvent
+from workflows.models import AuditEvent, DueItem
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 S, B, D, NONE = "satisfied", "basic", "dissatisfied", "none"
@@ -91,11 +92,18 @@ def make_proposal(world, *, kind="member", topic=None, status=ProposalStatus.CON
     )
 
 
-def assign(world, proposal, unit, role="sole", *, state=Assignment.State.RECEIVED, due=DUE):
+def assign(world, proposal, unit, role="sole", *, state=Assignment.State.RECEIVED):
     return Assignment.objects.create(
         proposal=proposal, unit=unit, role=role, state=state, assigned_at=ASSIGNED_AT, assigned_by=world.office,
-        receipt_due_at=ASSIGNED_AT + datetime.timedelta(days=7), reply_due_at=due,
     )
+
+
+def reply_deadline(assignment, round):
+    """The assignment's reply due item of one round (the first from 交办, the second from re-handling)."""
+    due_at = DUE if round == 1 else REHANDLING_DUE
+    return DueItem.objects.create(subject_type=ContentType.objects.get_for_model(Assignment),
+                                  subject_id=str(assignment.pk), purpose="reply", title="办理答复",
+                                  anchor_at=ASSIGNED_AT, due_at=due_at, state=DueItem.State.DONE)
 
 
 def reply(world, assignment, category, *, issued_at=None, round=1, status=Reply.Status.ISSUED, **fields):
@@ -103,7 +111,8 @@ def reply(world, assignment, category, *, issued_at=None, round=1, status=Reply.
     return Reply.objects.create(
         assignment=assignment, round=round, status=status, reference_number=f"同政复〔2025〕{next(SERIALS)}号",
         category=category, drafted_by=world.unit1, signed_by=world.unitlead1,
-        issued_at=issued_at if status == Reply.Status.ISSUED else None, **fields,
+        issued_at=issued_at if status == Reply.Status.ISSUED else None,
+        due_item=reply_deadline(assignment, round) if status == Reply.Status.ISSUED else None, **fields,
     )
 
 
@@ -129,8 +138,8 @@ def fixture(world):
     evaluate(P[1], m1, S, S)
 
     P[2] = make_proposal(world, topic=teaching, proposer=m2, handling_round=2)
-    # Re-handling moved the deadline (as the service does); the first reply was on time anyway.
-    a = assign(world, P[2], education, due=REHANDLING_DUE)
+    # Re-handling opened a second deadline (as the service does); each reply is held against its own round's.
+    a = assign(world, P[2], education)
     reply(world, a, cat["B"], issued_at=at(2025, 6, 1))
     reply(world, a, cat["B"], issued_at=at(2025, 9, 15), round=2)
     evaluate(P[2], m2, D, B)
@@ -148,7 +157,7 @@ def fixture(world):
     evaluate(P[3], m3, NONE, NONE)
 
     P[4] = make_proposal(world, topic=building, proposer=m3, handling_round=2)
-    a = assign(world, P[4], transport, due=REHANDLING_DUE)
+    a = assign(world, P[4], transport)
     reply(world, a, cat["C"], issued_at=at(2025, 6, 10))
     reply(world, a, cat["B"], issued_at=at(2025, 9, 20), round=2)
     evaluate(P[4], m3, D, B)

@@ -5,15 +5,12 @@ import datetime
 import pytest
 import time_machine
 from django.utils import timezone
-from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
 from notifications.models import Notification
 from proposals import chains, services
-from proposals.flows import ProposalFlow
 from proposals.models import Assignment, Cosigner, Proposal, ProposalStatus
 from tests.personas import accepted, assigned, make_content, reviewed, submitted
-from workflows import stages
+from workflows import stages, work
 from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
 from workflows.models import AuditEvent, DueItem
 
@@ -25,8 +22,9 @@ def actions(proposal):
                 .values_list("action", flat=True))
 
 
-def open_tasks(proposal):
-    return Task.objects.filter(process=proposal.process, status__in=[STATUS.NEW, STATUS.ASSIGNED])
+def open_steps(proposal) -> list[str]:
+    """The proposal's open work items (its pending human steps), by step code."""
+    return sorted(item.step for item in work.case_items(proposal))
 
 
 def test_submitted_proposal_waits_for_the_first_review_by_staff(world):
@@ -35,10 +33,10 @@ def test_submitted_proposal_waits_for_the_first_review_by_staff(world):
     # then
     assert proposal.status == ProposalStatus.SUBMITTED
     assert proposal.timing in (Proposal.Timing.PLENARY, Proposal.Timing.INTERIM)
-    assert open_tasks(proposal).get().flow_task == ProposalFlow.review  # the process waits for the chain
+    assert open_steps(proposal) == ["stage:proposal-review:first-review"]  # the 初审 holder's step
     run = stages.running_chain(proposal, chains.REVIEW)
     task = stages.open_task_for(world.staff, run)
-    assert task.stage.name == "初审" and task.due_at is not None
+    assert task.stage.name == "初审" and work.case_items(proposal).get().due_item is not None
     assert stages.open_task_for(world.member1, run) is None
     assert stages.open_task_for(world.head, run) is None
     assert actions(proposal) == ["proposal.drafted", "proposal.submitted", "chain.started"]
@@ -113,7 +111,8 @@ def test_unconfirmed_cosigners_are_dropped_at_the_deadline(world):
     proposal.refresh_from_db()
     # not yet due: nothing happens
     assert services.proposal_close_expired_cosigning(proposal=proposal) is False
-    with time_machine.travel(proposal.cosign_deadline + datetime.timedelta(seconds=1)):
+    window = services.proposal_due(proposal, "cosign")
+    with time_machine.travel(window.due_at + datetime.timedelta(seconds=1)):
         assert services.proposal_close_expired_cosigning(proposal=proposal) is True
         assert services.proposal_close_expired_cosigning(proposal=proposal) is False
     proposal.refresh_from_db()
@@ -135,7 +134,9 @@ def test_acceptance_numbers_are_sequential_per_term_and_year(world):
     year = timezone.localdate().year
     assert (first.year, first.serial, second.serial) == (year, 1, 2)
     assert first.number == f"{year}年第001号"
-    assert open_tasks(first).get().flow_task == ProposalFlow.assign
+    assert open_steps(first) == ["proposals.assign"]
+    item = work.case_items(first).get()
+    assert item.role.name == "supervision_office" and item.due_item.purpose == "assign"
 
 
 def test_accepting_twice_is_refused_as_stale(world):
@@ -153,20 +154,25 @@ def test_only_the_decision_stage_holder_accepts(world):
             services.proposal_accept(actor=outsider, proposal=proposal)
 
 
-def test_agreeing_on_the_decision_stage_is_acceptance(world):
+def test_the_decision_stage_takes_a_decision_not_an_agreement(world):
     proposal = reviewed(world)
     run = stages.running_chain(proposal, chains.REVIEW)
-    stages.approve(actor=world.head, task=stages.open_task_for(world.head, run), comment="同意立案")
+    with pytest.raises(ServiceError) as error:
+        stages.approve(actor=world.head, task=stages.open_task_for(world.head, run), comment="同意立案")
+    assert error.value.code == "decision_required"
+    stages.decide(actor=world.head, task=stages.open_task_for(world.head, run), outcome="accept", comment="同意立案")
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.ACCEPTED and proposal.serial == 1
 
 
-def test_disagreeing_with_the_first_review_starts_the_review_again(world):
+def test_the_decision_holder_sends_the_review_back_to_the_first_review(world):
     proposal = reviewed(world)
     run = stages.running_chain(proposal, chains.REVIEW)
-    stages.reject(actor=world.head, task=stages.open_task_for(world.head, run), comment="请重新初审")
-    again = stages.running_chain(proposal, chains.REVIEW)
-    assert again.pk != run.pk and stages.open_task_for(world.staff, again).stage.name == "初审"
+    task = stages.open_task_for(world.head, run)
+    first = run.version.stages.get(name="初审")
+    stages.return_to(actor=world.head, task=task, to_order=first.order, comment="请重新初审")
+    assert stages.open_task_for(world.staff, run).stage.name == "初审"
+    assert Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.SUBMITTED
 
 
 def test_non_acceptance_needs_a_ground_and_consent_to_forward(world):
@@ -186,7 +192,7 @@ def test_non_acceptance_needs_a_ground_and_consent_to_forward(world):
     proposal.refresh_from_db()
     assert (proposal.status, proposal.rejection_ground, proposal.proposer_consent) == ("not_accepted", "10", True)
     assert proposal.serial is None
-    assert not open_tasks(proposal).exists()
+    assert open_steps(proposal) == []
     assert Notification.objects.filter(recipient=world.member1, title__contains="不予立案").exists()
 
 
@@ -206,13 +212,13 @@ def test_returned_proposal_is_revised_and_reviewed_again(world):
     services.proposal_return(actor=world.staff, proposal=proposal, comment="请补充数据")  # from 初审 already
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.RETURNED
-    assert open_tasks(proposal).get().flow_task == ProposalFlow.revise  # a wait, not anyone's inbox task
+    assert [(i.step, i.assignee) for i in work.case_items(proposal)] == [("proposals.revise", world.member1)]
     # the proposer edits and resubmits
     services.proposal_save_draft(actor=world.member1, proposal=proposal, content=make_content(world, title="关于修改后的建议"))
     services.proposal_submit(actor=world.member1, proposal=proposal)
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.SUBMITTED and proposal.title == "关于修改后的建议"
-    assert open_tasks(proposal).get().flow_task == ProposalFlow.review
+    assert open_steps(proposal) == ["stage:proposal-review:first-review"]
     assert stages.open_task_for(world.staff, stages.running_chain(proposal, chains.REVIEW)).stage.name == "初审"
     assert "proposal.resubmitted" in actions(proposal)
 
@@ -221,7 +227,7 @@ def test_recall_before_anyone_acted_brings_the_proposal_back_to_draft(world):
     proposal = submitted(world)
     stages.withdraw(actor=world.member1, run=stages.running_chain(proposal, chains.REVIEW))
     proposal.refresh_from_db()
-    assert proposal.status == ProposalStatus.DRAFT and proposal.process is None
+    assert proposal.status == ProposalStatus.DRAFT and open_steps(proposal) == []
     services.proposal_submit(actor=world.member1, proposal=proposal)
     assert Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.SUBMITTED
 
@@ -231,7 +237,9 @@ def test_withdrawal_is_allowed_until_assignment(world):
     services.proposal_withdraw(actor=world.member1, proposal=proposal, reason="已通过其他渠道解决")
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.WITHDRAWN
-    assert not open_tasks(proposal).exists()
+    assert open_steps(proposal) == []
+    assert not DueItem.objects.filter(subject_id=str(proposal.pk), subject_type__model="proposal",
+                                      state="open").exists()
     later = assigned(world, title="关于已交办的建议")
     with pytest.raises(ServiceError) as error:
         services.proposal_withdraw(actor=world.member1, proposal=later, reason="x")
@@ -261,13 +269,19 @@ def test_each_unit_gets_its_own_assignment_deadline_and_notification(world):
     proposal = assigned(world)
     lead, co = proposal.assignments.order_by("pk")
     assert (lead.unit, lead.role, co.unit, co.role) == (world.education, "lead", world.transport, "co")
-    assert lead.receipt_due_at < lead.reply_due_at
-    assert timezone.localtime(lead.receipt_due_at).time() == datetime.time(23, 59, 59)
+    receipt, reply = services.proposal_due(lead, "receipt"), services.proposal_due(lead, "reply")
+    assert receipt.due_at < reply.due_at
+    assert timezone.localtime(receipt.due_at).time() == datetime.time(23, 59, 59)
     assert Notification.objects.filter(recipient=world.unit1, title__contains="新交办").count() == 1
     assert Notification.objects.filter(recipient=world.unitlead1, title__contains="新交办").count() == 1
     assert not Notification.objects.filter(recipient=world.unit3).exists()
     assert proposal.status == ProposalStatus.ASSIGNED
-    assert not open_tasks(proposal).filter(flow_task_type="HUMAN").exists()
+    # each unit's 签收 is in its 待认领, with the receipt window as its deadline
+    items = {i.unit: i for i in work.case_items(proposal)}
+    assert set(items) == {world.education, world.transport}
+    assert {i.step for i in items.values()} == {"proposals.assignment.receive"}
+    assert items[world.education].due_item == receipt
+    assert [i.pk for i in work.queue(world.unit1)] == [items[world.education].pk]
 
 
 def test_proposal_is_in_handling_once_every_unit_has_signed(world):
@@ -313,7 +327,7 @@ def test_refused_adjustment_gives_the_unit_a_new_window(world):
 def test_adjustment_after_the_window_is_refused(world):
     proposal = assigned(world, mode="sole", lead=[world.transport])
     part = proposal.assignments.get()
-    with time_machine.travel(part.receipt_due_at + datetime.timedelta(seconds=1)):
+    with time_machine.travel(services.proposal_due(part, "receipt").due_at + datetime.timedelta(seconds=1)):
         with pytest.raises(ServiceError) as error:
             services.assignment_request_adjustment(actor=world.unit2, assignment=part, reason="不属于本单位")
     assert error.value.code == "adjustment_window_closed"

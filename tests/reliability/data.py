@@ -60,8 +60,7 @@ def assignments(*, units: list[Unit], count: int, state: str = Assignment.State.
     )
     return Assignment.objects.bulk_create(
         [Assignment(proposal=proposal, unit=units[i % len(units)], role=Assignment.Role.SOLE, state=state,
-                    assigned_at=now, assigned_by=submitter, receipt_due_at=now + timedelta(days=7),
-                    reply_due_at=now + timedelta(days=90))
+                    assigned_at=now, assigned_by=submitter)
          for i, proposal in enumerate(proposals)],
         batch_size=BATCH,
     )

@@ -36,3 +36,23 @@ def start(people, **unit_fields):
 
 def task_of(run, username):
     return run.tasks.get(assignee__username=username, status__in=["open", "waiting"])
+
+
+# A decision chain: 初审 (或签), then 审定, whose holder decides one of its outcomes (recorded as made).
+DECISION_SLOT = "test-decision"
+DECISIONS = (("accept", "立案"), ("refuse", "不予立案"), ("merge", "并案"))
+
+chains.register(chains.SlotSpec(
+    code=DECISION_SLOT, name="测试决定链",
+    stages=(
+        chains.StageSpec(key="first", name="初审", role="t_reviewers", mode="any"),
+        chains.StageSpec(key="decision", name="审定", role="t_heads", mode="any", outcomes=DECISIONS),
+    ),
+    resolve_assignees=_assignees,
+    on_finish=lambda run, outcome, actor: OUTCOMES.append(outcome),
+    describe=lambda unit: (f"测试决定 {unit.name}", f"/units/{unit.pk}/"),
+))
+
+
+def start_decision(people, **unit_fields):
+    return stages.start_chain(slot_code=DECISION_SLOT, subject=UnitFactory(**unit_fields), actor=people["applicant"])

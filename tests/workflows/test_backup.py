@@ -9,10 +9,10 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from tests.factories import MemberFactory, TermFactory, UnitFactory, UserFactory
 from workflows import audit
@@ -21,7 +21,7 @@ from workflows.models import AuditEvent, Unit
 ROOT = Path(__file__).resolve().parents[2]
 # The in-process tests restore over the test database itself, which pg_restore can do; SQLite's test database is
 # in memory, so the embedded default is tested end to end on a file database in a subprocess instead.
-on_postgresql = pytest.mark.skipif("connection.vendor != 'postgresql'")
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_restore over the test database")
 
 
 def _world():

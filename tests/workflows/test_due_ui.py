@@ -44,8 +44,8 @@ def test_inbox_shows_the_level_of_the_tasks_due_item_in_words(client, people):
     page = response.content.decode()
     assert response.status_code == 200
     assert page.count(YELLOW_BADGE) == 1
-    assert [task.due_level for task in response.context["page"]] == ["yellow", ""]
-    assert plain.pk in [task.pk for task in response.context["page"]]
+    assert [(item.target_id, item.due_item.level) for item in response.context["page"]] == [
+        (str(yellow.pk), "yellow"), (str(plain.pk), "")]
 
 
 def test_a_closed_due_item_shows_no_colour(client, people):
@@ -87,14 +87,14 @@ def test_inbox_costs_the_same_queries_for_5_and_50_tasks(client, people):
 # --- the queue (待认领) --------------------------------------------------------------------------------------------
 
 
-def test_queue_shows_the_most_urgent_colour_of_the_case(client, world):
+def test_queue_shows_the_colour_of_the_steps_own_deadline(client, world):
     proposal = accepted(world)
     DueItem.objects.filter(subject_id=str(proposal.pk), purpose="assign").update(level=DueItem.Level.YELLOW)
     client.force_login(world.office)
 
     response = client.get(reverse("workflows:queue"))
 
-    assert [task.due_level for task, _url in response.context["rows"]] == ["yellow"]
+    assert [(row[0].step, row[0].due_item.level) for row in response.context["rows"]] == [("proposals.assign", "yellow")]
     assert YELLOW_BADGE in response.content.decode()
 
 
@@ -216,7 +216,8 @@ def test_the_proposal_page_costs_no_query_per_deadline(client, world):
                               kind="working_days", amount=5 + n)
     many = queries()
 
-    assert (few[1], many[1]) == (2, 8)
+    # one 催办 button per open deadline (two receipts and the lead unit's reply), then six more
+    assert (few[1], many[1]) == (3, 9)
     assert few[0] == many[0]
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from notifications.models import Notification
 from tests.factories import UnitMembershipFactory, UserFactory
 from tests.workflows.chain_slot import OUTCOMES, SLOT, start, task_of
-from tests.workflows.test_stage_races import race
+from tests.workflows.test_stage_races import race, timed
 from workflows import stages, sweeps
 from workflows.calendar import CHINA
 from workflows.errors import StaleStateError
@@ -123,15 +123,17 @@ def test_auto_approval_never_passes_a_stage_fixed_by_regulation(people, travel):
 def test_the_automatic_action_racing_the_holders_approval_has_one_outcome(lone_reviewer, travel):
     rounds, outcomes = 100, {"approved": 0, "auto-returned": 0}
     first_stage(AutoAction.RETURN)
+    sweep_took = [0.05]
     for _ in range(rounds):
         travel(2026, 6, 1, 10)
         run = start(lone_reviewer)
         task = task_of(run, "r1")
         travel(2026, 6, 15, 9)
-        # the holder clicks a moment after the sweep starts, so both orders happen
-        delay = random.uniform(0, 0.04)
+        # the holder clicks a moment after the sweep starts, up to twice as long as the last sweep took (the sweep
+        # plans its batch before it acts, slower on a busy machine), so both orders happen
+        delay = random.uniform(0, 2 * sweep_took[0])
         results = race(lambda d=delay, t=task: time.sleep(d) or stages.approve(actor=lone_reviewer["r1"], task=t),
-                       sweeps.sweep)
+                       lambda: timed(sweeps.sweep, sweep_took))
 
         run.refresh_from_db()
         task.refresh_from_db()

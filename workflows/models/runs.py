@@ -17,6 +17,7 @@ class StageRun(models.Model):
         RETURNED = "returned", _("已退回申请人")
         WITHDRAWN = "withdrawn", _("已撤回")
         CANCELED = "canceled", _("已取消")
+        DECIDED = "decided", _("已决定")
 
     subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     subject_id = models.CharField(max_length=64)
@@ -32,6 +33,8 @@ class StageRun(models.Model):
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     case_label = models.CharField(_("案件"), max_length=200, blank=True)
     case_link = models.CharField(_("链接"), max_length=300, blank=True)
+    # A decision stage's outcome code (``StageSpec.outcomes``) when the chain ended "decided"; the domain reads it.
+    outcome = models.CharField(_("决定结果"), max_length=30, blank=True)
 
     class Meta:
         verbose_name = _("审批流转")
@@ -49,7 +52,8 @@ class StageRun(models.Model):
 
 
 class StageTask(models.Model):
-    """One person's turn in a stage. Inbox rows are these, filtered by assignee (or delegate) and status."""
+    """One person's turn in a stage. An open task has one open due item (its deadline, the only stored date) and one
+    open work item (its row in the holder's 待办)."""
 
     class Status(models.TextChoices):
         WAITING = "waiting", _("等待前序")
@@ -61,6 +65,7 @@ class StageTask(models.Model):
         REMOVED = "removed", _("已减签")
         SKIPPED = "skipped", _("已跳过")
         CANCELED = "canceled", _("已取消")
+        DECIDED = "decided", _("已决定")
 
     class Added(models.TextChoices):
         NO = "", _("原定")
@@ -84,18 +89,18 @@ class StageTask(models.Model):
     acted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+", verbose_name=_("实际办理人"))
     comment = models.TextField(_("意见"), blank=True)
+    # The outcome code chosen on a decision stage (status "decided"); its label comes from the slot's StageSpec.
+    outcome = models.CharField(_("决定结果"), max_length=30, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     acted_at = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField(_("截止时间"), null=True, blank=True)
-    due_provisional = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("审批任务")
         verbose_name_plural = _("审批任务")
         ordering = ["stage_order", "seq", "pk"]
         indexes = [
-            models.Index(fields=["assignee", "due_at"], name="stagetask_inbox_idx", condition=models.Q(status="open")),
+            models.Index(fields=["assignee"], name="stagetask_open_idx", condition=models.Q(status="open")),
             models.Index(fields=["run", "stage_order", "status"], name="stagetask_run_idx"),
         ]
 

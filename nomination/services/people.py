@@ -1,4 +1,5 @@
-"""Every state change of person records, the pool, rosters and staffing targets (DOMAIN §4.2, §4.5–4.6, §5).
+"""Every state change of person records and the pool (DOMAIN §4.5–4.6): records, recommendation, the joint
+confirmation, use and removal, and the Excel import.
 
 Each function checks permission, validates, changes state under a row lock, writes the audit row and notifies,
 all in one transaction. Views, imports and the demo call these; nothing else writes these models.
@@ -21,13 +22,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from notifications.services import notify
-from workflows import audit
-from workflows.errors import PermissionDeniedError, StaleStateError
+from workflows import audit, locks
 from workflows.models import Unit, UnitMembership
 
-from . import access, errors, identity, masking, roles  # noqa: F401  (errors registers the messages)
-from .errors import NominationError
-from .models import (
+from .. import access, errors, identity, masking, roles  # noqa: F401  (errors registers the messages)
+from ..errors import NominationError, NominationPermissionError, NominationStaleError
+from ..models import (
     NON_CPC_CHOICES,
     RECOMMENDABLE_STATES,
     Affiliation,
@@ -43,8 +43,6 @@ from .models import (
     Rank,
     RemovalReason,
     RosterEntry,
-    RosterTerm,
-    StaffingTarget,
     TrainingRecord,
     UnitedFrontCategory,
 )
@@ -115,16 +113,16 @@ class ImportResult:
 
 def _require(condition: bool, code: str = "permission_denied", **params):
     if not condition:
-        raise PermissionDeniedError(code, params=params or None)
+        raise NominationPermissionError(code, params=params or None)
 
 
 def _locked(person: Person) -> Person:
-    return Person.objects.select_for_update().get(pk=person.pk)
+    return locks.case(Person, person.pk)
 
 
 def _expect_state(person: Person, *states, code: str = "stale_state"):
     if person.pool_state not in states:
-        raise StaleStateError(code)
+        raise NominationStaleError(code)
 
 
 def _users_with_perm(perm: str):
@@ -150,7 +148,7 @@ def _link(person: Person) -> str:
 
 def _notify_event(event, recipients, title: str, link: str):
     """One notification per audit event and recipient (the event id makes the key unique and replay-safe)."""
-    notify(recipients=recipients, key=f"nomination:{event.action}:{event.pk}", title=title, link=link)
+    notify(recipients=recipients, key=f"event-{event.pk}-{event.action}", title=title, link=link)
 
 
 def _set_state(person: Person, state: str, *, actor, action: str, comment: str = "", extra_fields=(), changes=None):
@@ -451,7 +449,7 @@ def pool_assess(*, actor, person: Person, suitable: bool, comment: str, issued_b
 def _department_or_refuse(actor) -> str:
     department = access.joint_department(actor)
     if department is None:
-        raise PermissionDeniedError("two_departments" if len(roles.departments_of(actor)) > 1 else "no_department")
+        raise NominationPermissionError("two_departments" if len(roles.departments_of(actor)) > 1 else "no_department")
     return department
 
 
@@ -468,7 +466,7 @@ def pool_confirm(*, actor, person: Person, comment: str = "") -> Person:
     _expect_state(person, PoolState.CONFIRMING)
     label = roles.DEPARTMENT_LABELS[department]
     if access.confirmed_by(person, department):
-        raise StaleStateError("already_confirmed", params={"department": label})
+        raise NominationStaleError("already_confirmed", params={"department": label})
     by_field, at_field = _confirm_fields(department)
     setattr(person, by_field, actor)
     setattr(person, at_field, timezone.now())
@@ -621,7 +619,7 @@ def people_import(*, actor, rows) -> ImportResult:
     for row in rows:
         number = _parse_identity(row.data.id_number)
         digest = identity.keyed_hash(number.number)
-        person = Person.objects.select_for_update().filter(id_number_hmac=digest).first()
+        person = next(iter(locks.children(Person.objects.filter(id_number_hmac=digest))), None)
         if person is None:
             person = _new_person(actor, row.data)
             audit.record(subject=person, actor=actor, action="person.imported", to_state=person.pool_state)
@@ -644,135 +642,10 @@ def people_import(*, actor, rows) -> ImportResult:
 def people_rehash() -> int:
     """Recompute every ID-number hash under the current key (an operator's command after a key change)."""
     changed = 0
-    for person in Person.objects.select_for_update().only("pk", "id_number", "id_number_hmac").order_by("pk"):
+    for person in locks.children(Person.objects.only("pk", "id_number", "id_number_hmac")):
         digest = identity.keyed_hash(person.id_number)
         if digest != person.id_number_hmac:
             Person.objects.filter(pk=person.pk).update(id_number_hmac=digest)
             changed += 1
     audit.record(subject=None, action="people.rehashed", changes={"changed": changed})
     return changed
-
-
-# --- rosters (DOMAIN §5.1–5.2) --------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def roster_term_open(*, actor, body: str, number: int, name: str, starts_on: datetime.date) -> RosterTerm:
-    """换届: open a new term of a body; the current one becomes history with its entries kept."""
-    _require(access.can_manage_rosters(actor))
-    if not name.strip() or not starts_on or not number:
-        raise NominationError("incomplete", params={"fields": "、".join([_("届次"), _("名称"), _("开始日期")])})
-    current = RosterTerm.objects.select_for_update().filter(body=body, is_current=True).first()
-    if RosterTerm.objects.filter(body=body, number=number).exists():
-        raise NominationError("term_exists", field="number", params={"number": number})
-    if current is not None:
-        if number <= current.number:
-            raise NominationError("term_not_newer", field="number", params={"number": current.number})
-        current.is_current = False
-        current.ends_on = current.ends_on or starts_on - datetime.timedelta(days=1)
-        current.save(update_fields=["is_current", "ends_on"])
-        audit.record(subject=current, actor=actor, action="roster.term_closed")
-    try:
-        with transaction.atomic():
-            term = RosterTerm.objects.create(body=body, number=number, name=name.strip(), starts_on=starts_on,
-                                             is_current=True)
-    except IntegrityError:
-        # Someone opened this body's term between the check and the insert.
-        raise NominationError("term_exists", field="number", params={"number": number}) from None
-    audit.record(subject=term, actor=actor, action="roster.term_opened",
-                 changes={"previous": str(current) if current else ""})
-    return term
-
-
-@transaction.atomic
-def roster_import(*, actor, term: RosterTerm, rows) -> ImportResult:
-    """Create or update a term's entries from validated rows, matched on (name, birth month); all or nothing."""
-    _require(access.can_manage_rosters(actor))
-    term = RosterTerm.objects.select_for_update().get(pk=term.pk)
-    existing = {(e.name, e.birth_month): e for e in term.entries.all()}
-    created = updated = unchanged = 0
-    for row in rows:
-        entry = existing.get((row["name"], row["birth_month"]))
-        if entry is None:
-            entry = RosterEntry(term=term, **row)
-            entry.person = _matching_person(entry)
-            entry.save()
-            created += 1
-            continue
-        changed = [name for name, value in row.items() if getattr(entry, name) != value]
-        if not changed:
-            unchanged += 1
-            continue
-        for name in changed:
-            setattr(entry, name, row[name])
-        entry.save(update_fields=changed)
-        updated += 1
-    result = ImportResult(created=created, updated=updated, unchanged=unchanged)
-    audit.record(subject=term, actor=actor, action="roster.imported",
-                 changes={"created": created, "updated": updated, "unchanged": unchanged})
-    return result
-
-
-def _matching_person(entry: RosterEntry) -> Person | None:
-    matches = list(Person.objects.filter(name=entry.name, birth_date__year=entry.birth_month.year,
-                                         birth_date__month=entry.birth_month.month)[:2])
-    return matches[0] if len(matches) == 1 else None
-
-
-# --- staffing targets (共同制定规划, DOMAIN §4.2 #1) -------------------------------------------------------------
-
-
-@transaction.atomic
-def staffing_target_save(*, actor, year: int, team: str, required: int, filled: int, note: str = "",
-                         target: StaffingTarget | None = None) -> StaffingTarget:
-    """Create or edit one team's row; changed numbers clear both confirmations."""
-    _require(access.can_manage_staffing(actor))
-    team = team.strip()
-    if not team or not year:
-        raise NominationError("incomplete", params={"fields": "、".join([_("年度"), _("领导班子")])})
-    if required is None or filled is None or required < 0 or filled < 0:
-        raise NominationError("numbers_invalid", field="required")
-    if StaffingTarget.objects.filter(year=year, team=team).exclude(pk=target.pk if target else None).exists():
-        raise NominationError("team_exists", field="team", params={"year": year, "team": team})
-    if target is None:
-        target = StaffingTarget(year=year, team=team, required=required, filled=filled, note=note.strip(),
-                                updated_by=actor)
-        try:
-            with transaction.atomic():
-                target.save()
-        except IntegrityError:
-            raise NominationError("team_exists", field="team", params={"year": year, "team": team}) from None
-        audit.record(subject=target, actor=actor, action="staffing.saved",
-                     changes={"required": required, "filled": filled})
-        return target
-    target = StaffingTarget.objects.select_for_update().get(pk=target.pk)
-    new = {"year": year, "team": team, "required": required, "filled": filled, "note": note.strip()}
-    changes = {name: [getattr(target, name), value] for name, value in new.items() if getattr(target, name) != value}
-    if not changes:
-        return target
-    for name, value in new.items():
-        setattr(target, name, value)
-    if set(changes) - {"note"}:
-        target.org_confirmed_by = target.uf_confirmed_by = None
-        target.org_confirmed_at = target.uf_confirmed_at = None
-    target.updated_by = actor
-    target.save()
-    audit.record(subject=target, actor=actor, action="staffing.saved", changes=changes)
-    return target
-
-
-@transaction.atomic
-def staffing_target_confirm(*, actor, target: StaffingTarget) -> StaffingTarget:
-    """One department's confirmation of a team's numbers; the row counts once both departments confirmed it."""
-    department = _department_or_refuse(actor)
-    target = StaffingTarget.objects.select_for_update().get(pk=target.pk)
-    label = roles.DEPARTMENT_LABELS[department]
-    if access.confirmed_by(target, department):
-        raise StaleStateError("already_confirmed", params={"department": label})
-    by_field, at_field = _confirm_fields(department)
-    setattr(target, by_field, actor)
-    setattr(target, at_field, timezone.now())
-    target.save(update_fields=[by_field, at_field, "updated"])
-    audit.record(subject=target, actor=actor, action="staffing.confirmed", changes={"department": str(label)},
-                 to_state="confirmed" if target.is_confirmed else "")
-    return target
