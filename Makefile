@@ -23,16 +23,19 @@ $(INSTALLED): pyproject.toml
 messages: venv
 	$(BIN)/python scripts/i18n.py compile
 
-# honcho reads no .env (--env /dev/null), so a production .env next to the checkout cannot leak into the demo.
+# supervisord reads no .env file, so a production .env next to the checkout cannot leak into the demo. The demo's
+# SECRET_KEY is made once in var/ (owner-only) so sessions survive a restart; settings never write files.
 run: export DEBUG := 1
 run: export HOST := $(HOST)
 run: export PORT := $(PORT)
 run: export TONGXIN_BASE_URL ?= http://$(HOST):$(PORT)
 run: venv messages
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	mkdir -p var && chmod 700 var
+	test -s var/secret_key || (umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key)
+	SECRET_KEY="$$(cat var/secret_key)" $(BIN)/python manage.py migrate --noinput
+	SECRET_KEY="$$(cat var/secret_key)" $(BIN)/python manage.py seed_demo
 	@echo "Tongxin on http://$(HOST):$(PORT)/ — demo accounts in README.md, Ctrl-C stops web, worker and beat."
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --env /dev/null --port $(PORT) --procfile Procfile
+	SECRET_KEY="$$(cat var/secret_key)" PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/supervisord -c deploy/supervisord-embedded.conf
 
 # Production-like: DEBUG is dropped from the caller's environment; pyproject.toml gives pytest the rest.
 test: venv messages

@@ -3,6 +3,9 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from . import broker
+
+broker.register()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("tongxin")
@@ -22,6 +25,11 @@ app.conf.beat_schedule = {
     },
     "sweep-due-items": {
         "task": "workflows.tasks.sweep_due_items",
+        "schedule": SWEEP_INTERVAL,
+        "options": {"expires": SWEEP_INTERVAL},
+    },
+    "heartbeat": {
+        "task": "workflows.tasks.heartbeat",
         "schedule": SWEEP_INTERVAL,
         "options": {"expires": SWEEP_INTERVAL},
     },

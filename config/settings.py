@@ -7,6 +7,7 @@ production is switched on by variables, never by a second settings file.
 import hashlib
 import os
 import secrets
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -33,21 +34,35 @@ DEBUG = env_bool("DEBUG")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+# Brokers that need no server: the embedded default's file transport (config.broker) and kombu's in-memory one.
+EMBEDDED_BROKERS = ("localfs://", "filesystem://", "memory://")
 if not DEBUG:
-    missing = [name for name, value in (("SECRET_KEY", SECRET_KEY), ("ALLOWED_HOSTS", ALLOWED_HOSTS)) if not value]
+    required = {
+        "SECRET_KEY": SECRET_KEY,
+        "ALLOWED_HOSTS": ALLOWED_HOSTS,
+        # The ID-number blind index needs its own key: deriving it from SECRET_KEY would tie a key rotation to a
+        # re-hash of every person on file.
+        "TONGXIN_HMAC_KEY": os.environ.get("TONGXIN_HMAC_KEY", ""),
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", ""),
+        # Chosen explicitly: the default backend only logs, and a county must not believe its SMS go out.
+        "TONGXIN_SMS_BACKEND": os.environ.get("TONGXIN_SMS_BACKEND", ""),
+    }
+    missing = [name for name, value in required.items() if not value]
     if missing:
         raise ImproperlyConfigured(
-            "Production needs %s set in the environment (or DEBUG=1 for development)." % ", ".join(missing)
+            "Production needs %s set in the environment (see .env.example), or DEBUG=1 for development."
+            % ", ".join(missing)
         )
-else:
-    if not SECRET_KEY:
-        # Development: a random key kept in var/, so sessions and keyed hashes survive a restart.
-        _key_file = VAR_DIR / "secret_key"
-        if not _key_file.exists():
-            VAR_DIR.mkdir(parents=True, exist_ok=True)
-            _key_file.write_text(secrets.token_urlsafe(50))
-            _key_file.chmod(0o600)
-        SECRET_KEY = _key_file.read_text().strip()
+    if os.environ["CELERY_BROKER_URL"].startswith(EMBEDDED_BROKERS):
+        raise ImproperlyConfigured(
+            "Production needs a real broker (CELERY_BROKER_URL=redis://…): the file broker serves one machine's "
+            "first run only."
+        )
+elif not SECRET_KEY:
+    # Development without a key (``make run`` provides one from var/secret_key): sessions end at restart.
+    warnings.warn("SECRET_KEY is not set: using a random key for this process.", stacklevel=1)
+    SECRET_KEY = secrets.token_urlsafe(50)
+if DEBUG:
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["localhost", "127.0.0.1", "[::1]", "testserver"]
 
 INSTALLED_APPS = [
@@ -67,6 +82,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.request_context.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -104,9 +120,11 @@ TEMPLATES = [
 
 # Database: PostgreSQL via DATABASE_URL in production and CI; SQLite otherwise.
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # Health checks: a connection kept across requests is tested before use, so a database restart costs no 500.
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60,
+                                                  conn_health_checks=True)}
 else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # $TONGXIN_VAR_DIR must exist (a checkout has var/; ``make run`` creates it elsewhere).
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -180,12 +198,10 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# Celery: Redis in production; kombu's file-system transport needs no server for the first run.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
+# Celery: Redis in production; the embedded default's file transport (config.broker) needs no server.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "localfs://")
+if CELERY_BROKER_URL.startswith(EMBEDDED_BROKERS[:2]):
     _broker_dir = VAR_DIR / "broker"
-    for sub in ("queue", "processed", "control"):
-        (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -219,7 +235,7 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_QUEUES = [Queue("celery"), Queue("periodic")]
 CELERY_TASK_ROUTES = {"workflows.tasks.*": {"queue": "periodic"},
                       "notifications.tasks.relay_outbox": {"queue": "periodic"}}
-if CELERY_BROKER_URL == "filesystem://":
+if CELERY_BROKER_URL.startswith(EMBEDDED_BROKERS[:2]):
     # The file-system broker sleeps this long whenever a worker is busy; its default (1 s) sends two messages a
     # second, which would leave the demo's reminders behind its seed notifications for minutes.
     CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "polling_interval": 0.1}
@@ -234,8 +250,11 @@ TONGXIN_DIGEST_DAYS = int(os.environ.get("TONGXIN_DIGEST_DAYS", 2))
 # Items per sweep transaction, and seconds a sweep may run before leaving the rest to the next beat.
 TONGXIN_SWEEP_BATCH = int(os.environ.get("TONGXIN_SWEEP_BATCH", 100))
 TONGXIN_SWEEP_BUDGET = float(os.environ.get("TONGXIN_SWEEP_BUDGET", 50))
-# SMS goes through an adapter; the default only logs (no vendor is chosen).
-TONGXIN_SMS_BACKEND = os.environ.get("TONGXIN_SMS_BACKEND", "notifications.sms.LoggingBackend")
+# SMS goes through an adapter; production names it explicitly (the logging backend sends nothing).
+TONGXIN_SMS_BACKEND = os.environ.get("TONGXIN_SMS_BACKEND") or "notifications.sms.LoggingBackend"
+# /health/: beat's tick and the sweep are stale after this many seconds; the outbox after its oldest waits this long.
+TONGXIN_HEALTH_STALE_SECONDS = int(os.environ.get("TONGXIN_HEALTH_STALE_SECONDS", 300))
+TONGXIN_HEALTH_OUTBOX_MAX_AGE = int(os.environ.get("TONGXIN_HEALTH_OUTBOX_MAX_AGE", 900))
 # Seconds to wait for a WeCom or DingTalk robot; a slow robot must not hold a delivery row lock for long.
 TONGXIN_WEBHOOK_TIMEOUT = float(os.environ.get("TONGXIN_WEBHOOK_TIMEOUT", 10))
 
@@ -255,15 +274,33 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 30))
 TONGXIN_BASE_URL = os.environ.get("TONGXIN_BASE_URL", "http://localhost:8000")
 
 # Key of the HMAC that finds duplicate ID numbers without comparing them in clear (rotate with a re-hash).
+# Required in production; development derives one from SECRET_KEY.
 TONGXIN_HMAC_KEY = os.environ.get("TONGXIN_HMAC_KEY") or hashlib.sha256(f"tongxin-id:{SECRET_KEY}".encode()).hexdigest()
 
 # The region whose local holidays (e.g. an autonomous prefecture's festivals) apply on top of the national calendar.
 TONGXIN_CALENDAR_REGION = os.environ.get("TONGXIN_CALENDAR_REGION", "")
 
+# One line per record with time, level, logger, request id and user (config.logging); LOG_FORMAT=json for a
+# collector that parses JSON lines.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "config.logging.RequestContextFilter"}},
+    "formatters": {"structured": {"()": "config.logging.StructuredFormatter",
+                                  "json": os.environ.get("LOG_FORMAT", "text") == "json"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request"], "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Error reporting to Sentry or a self-hosted GlitchTip, only when a DSN is given; no personal data is sent.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", 0)),
+        send_default_pii=False,
+    )

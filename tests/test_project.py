@@ -33,6 +33,10 @@ def production_env(tmp_path):
         "TONGXIN_VAR_DIR": str(tmp_path / "var"),
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "example.org",
+        "TONGXIN_HMAC_KEY": secrets.token_urlsafe(32),
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "TONGXIN_SMS_BACKEND": "notifications.sms.LoggingBackend",
+        **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),
     }
 
 

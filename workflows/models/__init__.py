@@ -4,6 +4,7 @@ from .calendar import CalendarDay, CalendarYear, DeadlineRule
 from .definitions import DefinitionVersion, FlowSlot, StageDefinition
 from .directory import Unit, UnitMembership
 from .due import DueItem
+from .health import Heartbeat
 from .reminders import DueAction, DueUrge
 from .runs import Delegation, StageRun, StageTask, UserPhrase
 from .work import WorkItem
@@ -24,6 +25,7 @@ __all__ = [
     "DueAction",
     "DueItem",
     "DueUrge",
+    "Heartbeat",
     "Unit",
     "UnitMembership",
     "WorkItem",
