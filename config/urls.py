@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from viewflow.contrib.auth import AuthViewset
 
-from workflows import access, health
+from workflows import access, health, setup_views
 
 admin.site.site_header = _("同心 · 管理后台")
 admin.site.site_title = _("同心管理后台")
@@ -14,6 +14,7 @@ admin.site.index_title = _("系统管理")
 # they would change cases behind the services. Every step is a work item in Tongxin's own 待办 and 待认领.
 urlpatterns = [
     path("health/", health.health, name="health"),
+    path("setup/check/", setup_views.setup_check, name="setup_check"),
     path("admin/", admin.site.urls),
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("i18n/", include("django.conf.urls.i18n")),
