@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv messages run test check
+.PHONY: venv messages run test check loopback-only
 
 venv: $(INSTALLED)
 
@@ -23,13 +23,20 @@ $(INSTALLED): pyproject.toml
 messages: venv
 	$(BIN)/python scripts/i18n.py compile
 
+# The demo runs with DEBUG=1, whose error pages show stack traces and settings: never beyond this machine unless
+# explicitly allowed.
+loopback-only:
+	@case "$(HOST)" in 127.*|localhost|::1|"[::1]") ;; *) test "$(ALLOW_DEBUG_BEYOND_LOOPBACK)" = 1 || { \
+	  echo "make run serves DEBUG pages (stack traces, settings): HOST=$(HOST) would show them to other machines."; \
+	  echo "Use HOST=127.0.0.1, or ALLOW_DEBUG_BEYOND_LOOPBACK=1 if this network is yours alone."; exit 2; } ;; esac
+
 # supervisord reads no .env file, so a production .env next to the checkout cannot leak into the demo. The demo's
 # SECRET_KEY is made once in var/ (owner-only) so sessions survive a restart; settings never write files.
 run: export DEBUG := 1
 run: export HOST := $(HOST)
 run: export PORT := $(PORT)
 run: export TONGXIN_BASE_URL ?= http://$(HOST):$(PORT)
-run: venv messages
+run: loopback-only venv messages
 	mkdir -p var && chmod 700 var
 	test -s var/secret_key || (umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key)
 	SECRET_KEY="$$(cat var/secret_key)" $(BIN)/python manage.py migrate --noinput

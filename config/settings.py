@@ -8,6 +8,7 @@ import hashlib
 import os
 import secrets
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "config.apps.TongxinStaticFilesConfig",
     "django_filters",
+    "axes",
     "viewflow",
     "viewflow.workflow",
     "notifications",
@@ -94,6 +96,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "workflows.middleware.StaleStateMiddleware",
+    "workflows.security.HostileInputMiddleware",
+    "workflows.security.SessionPolicyMiddleware",
+    # Last: refuses a locked-out login before the view runs.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -139,12 +145,37 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The password policy (workflows.passwords): "mlps" (等保: composition, history, 90-day expiry) or "nist".
+TONGXIN_PASSWORD_POLICY = os.environ.get("TONGXIN_PASSWORD_POLICY", "mlps")
+if TONGXIN_PASSWORD_POLICY not in ("mlps", "nist"):
+    raise ImproperlyConfigured("TONGXIN_PASSWORD_POLICY must be mlps or nist.")
+_policy_defaults = {"mlps": (8, 5, 90), "nist": (8, 0, 0)}[TONGXIN_PASSWORD_POLICY]
+TONGXIN_PASSWORD_MIN_LENGTH = int(os.environ.get("TONGXIN_PASSWORD_MIN_LENGTH", _policy_defaults[0]))
+TONGXIN_PASSWORD_HISTORY = int(os.environ.get("TONGXIN_PASSWORD_HISTORY", _policy_defaults[1]))
+TONGXIN_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("TONGXIN_PASSWORD_MAX_AGE_DAYS", _policy_defaults[2]))
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": TONGXIN_PASSWORD_MIN_LENGTH}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    *([{"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+       {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+       {"NAME": "workflows.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}}]
+      if TONGXIN_PASSWORD_POLICY == "mlps" else []),
+    # Always on: it also records each change, which expiry and the forced first change read.
+    {"NAME": "workflows.passwords.PasswordHistoryValidator", "OPTIONS": {"count": TONGXIN_PASSWORD_HISTORY}},
 ]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Lockout (django-axes) per account and, separately, per address; a security administrator can unlock earlier.
+AXES_FAILURE_LIMIT = int(os.environ.get("TONGXIN_LOGIN_FAILURE_LIMIT", 5))
+_lockout_minutes = int(os.environ.get("TONGXIN_LOCKOUT_MINUTES", 30))
+AXES_COOLOFF_TIME = timedelta(minutes=_lockout_minutes) if _lockout_minutes else None
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "workflows.access.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: use the socket's address).
+TONGXIN_TRUSTED_PROXIES = int(os.environ.get("TONGXIN_TRUSTED_PROXIES", 0))
 if env_bool("FAST_PASSWORD_HASHER"):
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -183,7 +214,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Security: strict outside DEBUG so that `check --deploy` is clean.
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 12 * 3600
+# Idle timeout (default 30 minutes, refreshed once a minute by workflows.security) and an absolute limit since login;
+# the session cookie does not outlive the browser.
+SESSION_COOKIE_AGE = int(os.environ.get("TONGXIN_SESSION_IDLE_MINUTES", 30)) * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+TONGXIN_SESSION_MAX_HOURS = float(os.environ.get("TONGXIN_SESSION_MAX_HOURS", 12))
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from viewflow.contrib.auth import AuthViewset
 
-from workflows import access, health, setup_views
+from workflows import access, account_views, health, setup_views
 
 admin.site.site_header = _("同心 · 管理后台")
 admin.site.site_title = _("同心管理后台")
@@ -16,6 +16,7 @@ urlpatterns = [
     path("health/", health.health, name="health"),
     path("setup/check/", setup_views.setup_check, name="setup_check"),
     path("admin/", admin.site.urls),
+    path("accounts/password/", account_views.password_change, name="password_change_own"),
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", access.rule(access.PUBLIC)(JavaScriptCatalog.as_view()), name="javascript-catalog"),

@@ -7,6 +7,8 @@ GUNICORN_* environment variables in the unit (e.g. GUNICORN_BIND for a second in
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8001")
+if os.environ.get("DEBUG", "").lower() in ("1", "true", "yes", "on") and not bind.startswith(("127.", "localhost", "[::1]")):
+    raise SystemExit("DEBUG=1 would show stack traces and settings beyond this machine: unset DEBUG or bind to 127.0.0.1.")
 workers = int(os.environ.get("GUNICORN_WORKERS", 2))
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 worker_class = "gthread"

@@ -33,6 +33,15 @@ def rule(kind: str):
 
 
 def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind ``TONGXIN_TRUSTED_PROXIES`` reverse proxies the address the
+    outermost trusted proxy saw (X-Forwarded-For is read from the right, so a client cannot forge its own)."""
+    from django.conf import settings
+
+    proxies = settings.TONGXIN_TRUSTED_PROXIES
+    if proxies:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies][:45]
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -8,7 +8,13 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("流程引擎")
 
     def ready(self):
-        from . import chains, events, signals, stage_due  # noqa: F401  (labels; stage tasks as due subjects)
+        from . import (  # noqa: F401  (labels; stage tasks as due subjects; audited logins)
+            auth_events,
+            chains,
+            events,
+            signals,
+            stage_due,
+        )
 
         post_migrate.connect(signals.seed_calendar, sender=self)
         # Slots are registered by the domain apps' ready(); their default chains are created after migrate.

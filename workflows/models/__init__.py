@@ -1,4 +1,5 @@
 from .access import AccessGrant
+from .accounts import PasswordHistory
 from .audit import AuditEvent
 from .calendar import CalendarDay, CalendarYear, DeadlineRule
 from .definitions import DefinitionVersion, FlowSlot, StageDefinition
@@ -11,6 +12,7 @@ from .work import WorkItem
 
 __all__ = [
     "AccessGrant",
+    "PasswordHistory",
     "AuditEvent",
     "CalendarDay",
     "CalendarYear",

@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import autodiscover_modules
 
 from workflows import demo
+from workflows.models import PasswordHistory
 
 
 class Command(BaseCommand):
@@ -12,6 +14,8 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="Seed even if the admin account exists.")
 
     def handle(self, *args, force=False, **options):
+        if not settings.DEBUG:
+            raise CommandError("seed_demo creates accounts with the published demo password: it runs only with DEBUG=1.")
         if get_user_model().objects.filter(username="admin").exists() and not force:
             self.stdout.write("Demo data already present; nothing to do.")
             return

@@ -1,0 +1,113 @@
+"""The password policy, in two profiles chosen by ``TONGXIN_PASSWORD_POLICY``:
+
+- ``mlps`` (default, 等保 2.0 "复杂度要求并定期更换"): at least 8 characters from 3 of 4 classes, not like the user
+  name, not common, not all digits, none of the last 5 passwords, changed every 90 days;
+- ``nist`` (ASVS 5.0 / NIST 800-63B): length and the common-password list only, no composition or rotation.
+Settings build ``AUTH_PASSWORD_VALIDATORS`` with :func:`validators`; :func:`expired` and :func:`must_change` drive
+the forced change (``workflows.security``).
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+PROFILES = {
+    "mlps": {"min_length": 8, "min_classes": 3, "history": 5, "max_age_days": 90},
+    "nist": {"min_length": 8, "min_classes": 0, "history": 0, "max_age_days": 0},
+}
+
+
+def validators(profile: str, *, min_length: int | None = None, history: int | None = None) -> list[dict]:
+    """``AUTH_PASSWORD_VALIDATORS`` for a profile (unknown profile names fail at start-up)."""
+    rules = PROFILES[profile]
+    django = "django.contrib.auth.password_validation."
+    result = [
+        {"NAME": django + "MinimumLengthValidator", "OPTIONS": {"min_length": min_length or rules["min_length"]}},
+        {"NAME": django + "CommonPasswordValidator"},
+    ]
+    if profile == "mlps":
+        result += [
+            {"NAME": django + "UserAttributeSimilarityValidator"},
+            {"NAME": django + "NumericPasswordValidator"},
+            {"NAME": "workflows.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": rules["min_classes"]}},
+        ]
+    keep = rules["history"] if history is None else history
+    # The history validator also records every change (expiry and the forced change read it), so it is always on.
+    result.append({"NAME": "workflows.passwords.PasswordHistoryValidator", "OPTIONS": {"count": keep}})
+    return result
+
+
+def _classes(password: str) -> int:
+    return sum((
+        any(c.islower() for c in password),
+        any(c.isupper() for c in password),
+        any(c.isdigit() for c in password),
+        any(not c.isalnum() for c in password),
+    ))
+
+
+class CharacterClassesValidator:
+    """At least ``min_classes`` of: lower-case letters, upper-case letters, digits, other characters."""
+
+    def __init__(self, min_classes: int = 3):
+        self.min_classes = min_classes
+
+    def validate(self, password, user=None):
+        if _classes(password) < self.min_classes:
+            raise ValidationError(self.get_help_text(), code="password_too_simple")
+
+    def get_help_text(self):
+        return _("密码须包含大写字母、小写字母、数字、其他符号中的至少 %(count)s 类。") % {"count": self.min_classes}
+
+
+class PasswordHistoryValidator:
+    """Refuse the last ``count`` passwords; record each change for expiry and the forced change."""
+
+    def __init__(self, count: int = 5):
+        self.count = count
+
+    def validate(self, password, user=None):
+        if not self.count or user is None or user.pk is None:
+            return
+        recent = user.password_history.order_by("-changed_at", "-pk").values_list("password", flat=True)[:self.count]
+        if any(check_password(password, hashed) for hashed in recent):
+            raise ValidationError(
+                ngettext("不能使用最近 %(count)s 次用过的密码。", "不能使用最近 %(count)s 次用过的密码。", self.count)
+                % {"count": self.count}, code="password_reused")
+
+    def password_changed(self, password, user=None):
+        if user is not None and user.pk is not None:
+            user.password_history.create(password=user.password, changed_at=timezone.now())
+
+    def get_help_text(self):
+        if not self.count:
+            return ""
+        return _("不能使用最近 %(count)s 次用过的密码。") % {"count": self.count}
+
+
+def _latest(user):
+    return user.password_history.order_by("-changed_at", "-pk").first()
+
+
+def must_change(user) -> bool:
+    """An administrator set this password (a new account, a reset): its owner must choose their own first."""
+    latest = _latest(user)
+    return latest is not None and not latest.by_owner
+
+
+def expired(user) -> bool:
+    max_age = settings.TONGXIN_PASSWORD_MAX_AGE_DAYS
+    latest = _latest(user)
+    return bool(max_age) and latest is not None and timezone.now() - latest.changed_at > timedelta(days=max_age)
+
+
+def changed_by_owner(user) -> None:
+    """The owner chose this password (the change form): no forced change until it expires."""
+    latest = _latest(user)
+    if latest is not None:
+        type(latest).objects.filter(pk=latest.pk).update(by_owner=True)

@@ -1,0 +1,67 @@
+"""Request-level security: hostile input refused with a 400 (never a 500), the session's idle and absolute limits,
+and the password change a user must make before anything else."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from . import audit, passwords
+from .access import client_ip
+
+LOGIN_AT, SEEN_AT = "tongxin_login_at", "tongxin_seen_at"
+# The idle clock is refreshed (a session write) at most this often, not on every request.
+SEEN_RESOLUTION = 60
+
+
+def _hostile(value: str) -> bool:
+    return "\x00" in value or any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+
+
+class HostileInputMiddleware:
+    """NUL bytes and lone surrogates cannot be stored (PostgreSQL refuses them): answer 400 in Chinese at the door."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        values = [request.path, *request.GET.keys(), *(v for vs in request.GET.lists() for v in vs[1])]
+        if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded",
+                                                                  "multipart/form-data"):
+            values += [*request.POST.keys(), *(v for vs in request.POST.lists() for v in vs[1])]
+        if any(_hostile(value) for value in values if isinstance(value, str)):
+            return HttpResponseBadRequest(render_to_string("400.html", {"reason": _("提交的内容含有不允许的控制字符。")},
+                                                           request=request))
+        return self.get_response(request)
+
+
+class SessionPolicyMiddleware:
+    """Ends a session idle for ``SESSION_COOKIE_AGE`` (Django's expiry, refreshed once a minute) or older than
+    ``TONGXIN_SESSION_MAX_HOURS`` since login, and sends a user whose password an administrator set, or whose password
+    has expired, to the change form first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            login_at = request.session.get(LOGIN_AT, now)
+            if now - login_at > settings.TONGXIN_SESSION_MAX_HOURS * 3600:
+                audit.record(subject=None, actor=user, action="auth.session_expired", ip_address=client_ip(request))
+                logout(request)
+                messages.info(request, _("登录已超过最长时限，请重新登录。"))
+                return HttpResponseRedirect(f"{settings.LOGIN_URL}?next={request.path}")
+            if now - request.session.get(SEEN_AT, 0) > SEEN_RESOLUTION:
+                request.session[SEEN_AT] = now
+            change = reverse("password_change_own")
+            if request.path not in (change, reverse("logout")) and not request.path.startswith(settings.STATIC_URL):
+                if passwords.must_change(user) or passwords.expired(user):
+                    return HttpResponseRedirect(change)
+        return self.get_response(request)
