@@ -18,7 +18,6 @@ def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        passwords.changed_by_owner(user)
         update_session_auth_hash(request, user)
         audit.record(subject=None, actor=user, action="auth.password_changed", ip_address=access.client_ip(request))
         messages.success(request, _("密码已修改。"))

@@ -3,6 +3,7 @@
 - ``mlps`` (default, 等保 2.0 "复杂度要求并定期更换"): at least 8 characters from 3 of 4 classes, not like the user
   name, not common, not all digits, none of the last 5 passwords, changed every 90 days;
 - ``nist`` (ASVS 5.0 / NIST 800-63B): length and the common-password list only, no composition or rotation.
+A password an administrator sets (``require_change``) must be replaced by its owner at the next login.
 Settings build ``AUTH_PASSWORD_VALIDATORS`` with :func:`validators`; :func:`expired` and :func:`must_change` drive
 the forced change (``workflows.security``).
 """
@@ -97,7 +98,7 @@ def _latest(user):
 def must_change(user) -> bool:
     """An administrator set this password (a new account, a reset): its owner must choose their own first."""
     latest = _latest(user)
-    return latest is not None and not latest.by_owner
+    return latest is not None and latest.must_change
 
 
 def expired(user) -> bool:
@@ -106,8 +107,9 @@ def expired(user) -> bool:
     return bool(max_age) and latest is not None and timezone.now() - latest.changed_at > timedelta(days=max_age)
 
 
-def changed_by_owner(user) -> None:
-    """The owner chose this password (the change form): no forced change until it expires."""
+def require_change(user) -> None:
+    """An administrator has just set this password (admin form, account import, createsuperuser): its owner must
+    choose their own at the next login."""
     latest = _latest(user)
     if latest is not None:
-        type(latest).objects.filter(pk=latest.pk).update(by_owner=True)
+        type(latest).objects.filter(pk=latest.pk).update(must_change=True)

@@ -28,7 +28,6 @@ def _user(username="clerk1", password=GOOD):
     user = UserFactory(username=username)
     user.set_password(password)
     user.save()
-    passwords.changed_by_owner(user)
     return user
 
 
@@ -102,7 +101,8 @@ def test_the_last_five_passwords_cannot_be_reused():
 def test_an_account_whose_password_an_administrator_set_must_change_it_before_anything_else(client):
     user = UserFactory(username="newcomer")
     user.set_password("Initial#2026")
-    user.save()  # as the admin's "add user" form does
+    user.save()
+    passwords.require_change(user)  # as the account admin and the account import do
     client.force_login(user)
 
     assert client.get("/inbox/")["Location"] == "/accounts/password/"

@@ -13,7 +13,7 @@ def start_the_clock(apps, schema_editor):
     PasswordHistory = apps.get_model("workflows", "PasswordHistory")
     now = timezone.now()
     PasswordHistory.objects.bulk_create(
-        PasswordHistory(user_id=pk, password=password, changed_at=now, by_owner=True)
+        PasswordHistory(user_id=pk, password=password, changed_at=now)
         for pk, password in User.objects.exclude(password__startswith="!").values_list("pk", "password")
     )
 
@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('password', models.CharField(max_length=128)),
                 ('changed_at', models.DateTimeField(verbose_name='修改时间')),
-                ('by_owner', models.BooleanField(default=False, verbose_name='本人设置')),
+                ('must_change', models.BooleanField(default=False, verbose_name='须本人修改')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='password_history', to=settings.AUTH_USER_MODEL)),
             ],
             options={

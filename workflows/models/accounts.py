@@ -5,12 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 class PasswordHistory(models.Model):
     """Each password a user has had (its hash), for the history rule, expiry and the change forced after an
-    administrator set it (``by_owner`` False)."""
+    administrator set it (``must_change``)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_history")
     password = models.CharField(max_length=128)
     changed_at = models.DateTimeField(_("修改时间"))
-    by_owner = models.BooleanField(_("本人设置"), default=False)
+    must_change = models.BooleanField(_("须本人修改"), default=False)
 
     class Meta:
         verbose_name = _("密码历史")

@@ -4,7 +4,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import autodiscover_modules
 
 from workflows import demo
-from workflows.models import PasswordHistory
 
 
 class Command(BaseCommand):
