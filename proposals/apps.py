@@ -14,6 +14,7 @@ class ProposalsConfig(AppConfig):
             due_subjects,  # noqa: F401  (registers the proposal deadlines with the reminder sweeps)
             events,
             roles,
+            setup_checks,
         )
         post_migrate.connect(roles.ensure_roles, sender=self)
         post_migrate.connect(defaults.ensure_deadline_rules, sender=self)

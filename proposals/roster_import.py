@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from workflows import audit
+from workflows import audit, passwords
 from workflows.admin_audit import describe, field_display
 from workflows.imports import CellError, Column, Importer, Plan, RowPlan, UploadForm, check_plan, column_for
 from workflows.roles import label as role_label
@@ -250,6 +250,7 @@ def _account(user_model, account: dict, name: str, password_hash: str):
     else:
         user.set_unusable_password()
     user.save()
+    passwords.require_change(user)
     return user
 
 

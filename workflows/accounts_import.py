@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import audit
+from . import audit, passwords
 from .admin_audit import describe, field_display
 from .imports import CellError, Column, Importer, Plan, RowPlan, UploadForm, check_plan, column_for
 from .models import Unit, UnitMembership
@@ -162,6 +162,7 @@ def apply(rows, options, *, actor, digest=None, source="") -> Plan:
             else:
                 user.set_unusable_password()
             user.save()
+            passwords.require_change(user)
             action = "setup.imported"
         else:
             for name, value in values.items():

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from . import passwords
 from .accounts_import import AccountImporter
 from .admin_audit import AuditedAdminMixin, audited_register, record_change
 from .imports import ImportAdminMixin
@@ -168,11 +169,19 @@ class AccountAdmin(AuditedAdminMixin, ImportAdminMixin, UserAdmin):
     def unit_names(self, obj):
         return "、".join(f"{m.unit.name}（{m.get_role_display()}）" for m in obj.unit_memberships.all())
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # The password chosen in "add user" is the administrator's: the owner replaces it at first login.
+            passwords.require_change(obj)
+
     def user_change_password(self, request, id, form_url=""):
         with transaction.atomic():
             response = super().user_change_password(request, id, form_url)
             if request.method == "POST" and response.status_code == 302:
-                record_change(request=request, obj=self.get_object(request, id), action="admin.password_changed",
+                user = self.get_object(request, id)
+                passwords.require_change(user)
+                record_change(request=request, obj=user, action="admin.password_changed",
                               lines=[[str(_("密码")), "", str(_("已修改"))]])
         return response
 
@@ -242,4 +251,4 @@ class DueUrgeAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-from . import admin_definitions  # noqa: E402,F401  (the chain editor registers itself)
+from . import admin_definitions  # noqa: E402, F401  (the chain editor registers itself)

@@ -108,8 +108,11 @@ def expired(user) -> bool:
 
 
 def require_change(user) -> None:
-    """An administrator has just set this password (admin form, account import, createsuperuser): its owner must
-    choose their own at the next login."""
+    """An administrator has just set this password (the account admin, an account or roster import): its owner
+    must choose their own at the next login."""
     latest = _latest(user)
-    if latest is not None:
+    if latest is not None and latest.password == user.password:
         type(latest).objects.filter(pk=latest.pk).update(must_change=True)
+    elif user.has_usable_password():
+        # Set as a ready-made hash (imports), which bypasses the validators' record of the change.
+        user.password_history.create(password=user.password, changed_at=timezone.now(), must_change=True)

@@ -64,3 +64,4 @@ def test_the_page_lists_the_findings_for_administrators_only(client):
     page = client.get("/setup/check/").content.decode()
 
     assert "尚未设置承办单位" in page and 'href="/admin/workflows/unit/"' in page
+

@@ -21,7 +21,7 @@ def start_the_clock(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0007_heartbeat'),
+        ('workflows', '0008_heartbeat'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
