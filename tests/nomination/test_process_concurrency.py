@@ -5,13 +5,13 @@ from django.db import connection
 
 from nomination import chains
 from nomination.models import CaseStatus
+from tests.concurrency import race
 from workflows import stages
 from workflows.errors import StaleStateError
 from workflows.models import AuditEvent, WorkItem
 
 from . import cases
 from .cases import reload
-from .test_concurrency import run_concurrently
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -36,7 +36,7 @@ def test_both_heads_co_signing_at_once_pass_the_package_exactly_once(cadres):
         case = at_cosign(w)
         org_task = cases.task(w.orglead1, case, chains.SIGNOFF, chains.ORG_COSIGN)
         uf_task = cases.task(w.uflead1, case, chains.SIGNOFF, chains.UF_COSIGN)
-        results = run_concurrently([
+        results = race(*[
             lambda task=org_task: stages.approve(actor=w.orglead1, task=task, comment="同意"),
             lambda task=uf_task: stages.approve(actor=w.uflead1, task=task, comment="同意"),
         ])
@@ -52,6 +52,6 @@ def test_the_same_head_signing_twice_at_once_acts_once(cadres):
     w = cadres
     case = at_cosign(w)
     org_task = cases.task(w.orglead1, case, chains.SIGNOFF, chains.ORG_COSIGN)
-    results = run_concurrently([lambda: stages.approve(actor=w.orglead1, task=org_task, comment="同意")] * 2)
+    results = race(*[lambda: stages.approve(actor=w.orglead1, task=org_task, comment="同意")] * 2)
     assert sum(isinstance(r, StaleStateError) for r in results) == 1
     assert reload(case).status == CaseStatus.PACKAGE_SIGNOFF
