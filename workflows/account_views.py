@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import access, audit, passwords
+from . import access, audit, passwords, security
 
 
 @access.rule(access.AUTHENTICATED)
@@ -14,11 +14,12 @@ from . import access, audit, passwords
 @login_required
 def password_change(request):
     """修改密码: the user's own choice under the policy; forced first after an administrator set the password."""
-    forced = passwords.must_change(request.user) or passwords.expired(request.user)
+    forced = passwords.needs_change(request.user)
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         update_session_auth_hash(request, user)
+        request.session[security.PASSWORD_DUE] = False
         audit.record(subject=None, actor=user, action="auth.password_changed", ip_address=access.client_ip(request))
         messages.success(request, _("密码已修改。"))
         return redirect("workflows:home")

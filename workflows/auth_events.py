@@ -7,9 +7,9 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy
 
-from . import audit
+from . import audit, passwords
 from .access import client_ip
-from .security import LOGIN_AT
+from .security import LOGIN_AT, PASSWORD_DUE, SEEN_AT
 
 audit.ACTION_LABELS.update({
     "auth.login": gettext_lazy("登录"),
@@ -24,7 +24,10 @@ audit.ACTION_LABELS.update({
 @receiver(user_logged_in)
 def logged_in(sender, request, user, **kwargs):
     if request is not None:
-        request.session[LOGIN_AT] = time.time()
+        now = time.time()
+        # The session's clocks start here, and the password rule is looked up once (then once a minute).
+        request.session[LOGIN_AT] = request.session[SEEN_AT] = now
+        request.session[PASSWORD_DUE] = passwords.needs_change(user)
     audit.record(subject=None, actor=user, action="auth.login", ip_address=client_ip(request) if request else None)
 
 

@@ -175,6 +175,11 @@ def add_months(day: date, n: int) -> date:
     return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
+def end_of_day(day: date) -> datetime:
+    """The end of a day in Asia/Shanghai: every deadline runs to 23:59:59 of its last day."""
+    return datetime.combine(day, END_OF_DAY, tzinfo=CHINA)
+
+
 def compute_due(*, kind: str, amount: int, anchor: datetime, region: str | None = None) -> DueDate:
     """When a period of ``amount`` units of ``kind`` started by ``anchor`` ends: 23:59:59 Beijing time.
 
@@ -196,7 +201,7 @@ def compute_due(*, kind: str, amount: int, anchor: datetime, region: str | None 
     for year in sorted(days.unknown_years):
         # After the commit: an alert written inside a transaction that rolls back would be lost.
         transaction.on_commit(lambda year=year: alert_missing_year(year), robust=True)
-    return DueDate(due_at=datetime.combine(last, END_OF_DAY, tzinfo=CHINA), provisional=bool(days.unknown_years))
+    return DueDate(due_at=end_of_day(last), provisional=bool(days.unknown_years))
 
 
 def alert_missing_year(year: int) -> None:

@@ -3,9 +3,8 @@
 - ``mlps`` (default, 等保 2.0 "复杂度要求并定期更换"): at least 8 characters from 3 of 4 classes, not like the user
   name, not common, not all digits, none of the last 5 passwords, changed every 90 days;
 - ``nist`` (ASVS 5.0 / NIST 800-63B): length and the common-password list only, no composition or rotation.
-A password an administrator sets (``require_change``) must be replaced by its owner at the next login.
-Settings build ``AUTH_PASSWORD_VALIDATORS`` with :func:`validators`; :func:`expired` and :func:`must_change` drive
-the forced change (``workflows.security``).
+Settings build ``AUTH_PASSWORD_VALIDATORS`` from the profile. A password an administrator sets (``require_change``),
+or one past its age, must be replaced by its owner before anything else (``needs_change``, ``workflows.security``).
 """
 
 from datetime import timedelta
@@ -16,31 +15,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-
-PROFILES = {
-    "mlps": {"min_length": 8, "min_classes": 3, "history": 5, "max_age_days": 90},
-    "nist": {"min_length": 8, "min_classes": 0, "history": 0, "max_age_days": 0},
-}
-
-
-def validators(profile: str, *, min_length: int | None = None, history: int | None = None) -> list[dict]:
-    """``AUTH_PASSWORD_VALIDATORS`` for a profile (unknown profile names fail at start-up)."""
-    rules = PROFILES[profile]
-    django = "django.contrib.auth.password_validation."
-    result = [
-        {"NAME": django + "MinimumLengthValidator", "OPTIONS": {"min_length": min_length or rules["min_length"]}},
-        {"NAME": django + "CommonPasswordValidator"},
-    ]
-    if profile == "mlps":
-        result += [
-            {"NAME": django + "UserAttributeSimilarityValidator"},
-            {"NAME": django + "NumericPasswordValidator"},
-            {"NAME": "workflows.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": rules["min_classes"]}},
-        ]
-    keep = rules["history"] if history is None else history
-    # The history validator also records every change (expiry and the forced change read it), so it is always on.
-    result.append({"NAME": "workflows.passwords.PasswordHistoryValidator", "OPTIONS": {"count": keep}})
-    return result
 
 
 def _classes(password: str) -> int:
@@ -95,16 +69,13 @@ def _latest(user):
     return user.password_history.order_by("-changed_at", "-pk").first()
 
 
-def must_change(user) -> bool:
-    """An administrator set this password (a new account, a reset): its owner must choose their own first."""
+def needs_change(user) -> bool:
+    """Whether the user must choose a new password before anything else (one query)."""
     latest = _latest(user)
-    return latest is not None and latest.must_change
-
-
-def expired(user) -> bool:
+    if latest is None:
+        return False
     max_age = settings.TONGXIN_PASSWORD_MAX_AGE_DAYS
-    latest = _latest(user)
-    return bool(max_age) and latest is not None and timezone.now() - latest.changed_at > timedelta(days=max_age)
+    return latest.must_change or (bool(max_age) and timezone.now() - latest.changed_at > timedelta(days=max_age))
 
 
 def require_change(user) -> None:

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from . import audit, passwords
 from .access import client_ip
 
-LOGIN_AT, SEEN_AT = "tongxin_login_at", "tongxin_seen_at"
-# The idle clock is refreshed (a session write) at most this often, not on every request.
+LOGIN_AT, SEEN_AT, PASSWORD_DUE = "tongxin_login_at", "tongxin_seen_at", "tongxin_password_due"
+# The idle clock is refreshed (a session write) and the password rule looked up at most this often, not on every
+# request.
 SEEN_RESOLUTION = 60
 
 
@@ -60,8 +61,10 @@ class SessionPolicyMiddleware:
                 return HttpResponseRedirect(f"{settings.LOGIN_URL}?next={request.path}")
             if now - request.session.get(SEEN_AT, 0) > SEEN_RESOLUTION:
                 request.session[SEEN_AT] = now
+                request.session[PASSWORD_DUE] = passwords.needs_change(user)
             change = reverse("password_change_own")
-            if request.path not in (change, reverse("logout")) and not request.path.startswith(settings.STATIC_URL):
-                if passwords.must_change(user) or passwords.expired(user):
-                    return HttpResponseRedirect(change)
+            if request.session.get(PASSWORD_DUE) and request.path not in (change, reverse("logout")) and (
+                not request.path.startswith(settings.STATIC_URL)
+            ):
+                return HttpResponseRedirect(change)
         return self.get_response(request)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from notifications.services import notify
 from workflows import audit, due, lifecycle, locks, stages
-from workflows.calendar import CHINA, END_OF_DAY, add_months, add_working_days, working_days_between
+from workflows.calendar import CHINA, add_months, add_working_days, end_of_day, working_days_between
 from workflows.errors import StaleStateError
 from workflows.models import AuditEvent, DeadlineRule, DueItem, StageRun, StageTask, Unit
 
@@ -126,8 +126,6 @@ def _text(value: str, code: str, field: str) -> str:
     return value
 
 
-def _end_of(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, END_OF_DAY, tzinfo=CHINA)
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
@@ -710,7 +708,7 @@ def notice_publish(*, actor, case: NominationCase, starts_on: datetime.date | No
     due.open_due_item(subject=case, purpose=NOTICE, title=title, kind=DeadlineRule.Kind.CALENDAR_DAYS,
                       amount=(ends_on - starts_on).days + 1, anchor_at=_start_of(starts_on - datetime.timedelta(days=1)))
     # Fixed to the published last day (the calendar rolls a period ending on a rest day forward; a notice does not).
-    due.move_due_item(subject=case, purpose=NOTICE, due_at=_end_of(ends_on))
+    due.move_due_item(subject=case, purpose=NOTICE, due_at=end_of_day(ends_on))
     _tell(event, _department_users(roles.UF_CADRE, roles.UF_LEADER),
           _("任前公示已发布：%(case)s") % {"case": case}, case)
     return case
@@ -868,7 +866,7 @@ def appointment_record(*, actor, case: NominationCase, reference: str, notice_on
         # recompute). The due item is the only record of that end.
         due.open_due_item(subject=case, purpose=PROBATION, title=str(_("试用期满")), kind=DeadlineRule.Kind.MONTHS,
                           amount=PROBATION_MONTHS, anchor_at=_start_of(notice_on))
-        item = due.move_due_item(subject=case, purpose=PROBATION, due_at=_end_of(add_months(notice_on, PROBATION_MONTHS)))
+        item = due.move_due_item(subject=case, purpose=PROBATION, due_at=end_of_day(add_months(notice_on, PROBATION_MONTHS)))
         _move(case, "start_probation", actor=actor, action="case.probation_started",
               changes={"until": timezone.localtime(item.due_at).date()})
     _tell(event, _department_users(*roles.DEPARTMENT_OF_ROLE), _("已任职：%(case)s") % {"case": case}, case)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from notifications.services import notify
 from workflows import audit, due, lifecycle, locks, stages
-from workflows.calendar import CHINA, END_OF_DAY
+from workflows.calendar import CHINA, end_of_day
 from workflows.errors import StaleStateError
 from workflows.models import AuditEvent, DeadlineRule, DueItem, StageRun, Unit
 
@@ -78,7 +78,7 @@ def _step(batch, done: str | None, *, actor, then: tuple = (), due_item=None):
 
 def _fixed_due(batch, purpose: str, day: datetime.date) -> DueItem:
     """A last day set by law in calendar days before the election (DOMAIN §5.2): that day's end, not recomputed."""
-    end = datetime.datetime.combine(day, END_OF_DAY, tzinfo=CHINA)
+    end = end_of_day(day)
     anchor = datetime.datetime.combine(day, datetime.time.min, tzinfo=CHINA) - datetime.timedelta(days=1)
     due.open_due_item(subject=batch, purpose=purpose, title=str(STAGE_DUE_TITLES[purpose]),
                       kind=DeadlineRule.Kind.CALENDAR_DAYS, amount=1, anchor_at=anchor)

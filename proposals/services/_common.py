@@ -1,6 +1,5 @@
 """Shared by the proposal services: locking, the status move, deadlines read from due items, step codes."""
 
-import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -8,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from workflows import lifecycle, locks
+from workflows.calendar import end_of_day  # noqa: F401  (re-exported for the services)
 from workflows.errors import PermissionDeniedError, StaleStateError
 from workflows.models import AuditEvent, DueItem, UnitMembership
 
@@ -124,6 +124,3 @@ def _unit_guard(actor, assignment: Assignment, *states) -> tuple[Assignment, Pro
     return assignment, proposal
 
 
-def end_of_day(day):
-    """The end of a day in Asia/Shanghai: deadlines run to 23:59:59 of their last day."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59, 59)))

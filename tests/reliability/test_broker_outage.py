@@ -139,7 +139,9 @@ def test_a_broker_outage_fails_no_request_and_loses_or_doubles_nothing(services,
     statuses = Counter(status for _id, status, _seconds in results)
     accepted = {assignment_id for assignment_id, status, _seconds in results if status == 302}
     disputed = set(Assignment.objects.filter(state=Assignment.State.DISPUTED).values_list("pk", flat=True))
-    requests_to_office = Notification.objects.filter(recipient=office, key__startswith="adjustment-").count()
+    # each request's message to 督查室 is keyed by its audit event: event-<id>-adjustment
+    requests_to_office = Notification.objects.filter(recipient=office, key__startswith="event-",
+                                                      key__endswith="-adjustment").count()
     escalations = AuditEvent.objects.filter(action="due.escalated_yellow")
     sent = Delivery.objects.filter(notification__key__startswith="due-", status=Delivery.Status.SENT)
     lateness = []

@@ -162,8 +162,8 @@ def test_inbox_filter_choices_come_from_the_users_own_items(client, crew):
 
     assert choices["types"] == [("proposals", "政协提案"), ("workflows", "流程引擎")]
     # steps nobody has named read "<process> · <title>"
-    assert sorted(choices["steps"]) == [("unnamed.motion.confirm", "流程引擎 · 确定动议"),
-                                        ("proposals.review.first", "政协提案 · 初审")]
+    assert sorted(choices["steps"]) == [("proposals.review.first", "政协提案 · 初审"),
+                                        ("unnamed.motion.confirm", "流程引擎 · 确定动议")]
 
 
 def test_inbox_refuses_odd_filter_values_quietly(client, crew):
