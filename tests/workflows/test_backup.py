@@ -125,6 +125,7 @@ def test_embedded_sqlite_backup_survives_losing_the_database_file(tmp_path):
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CELERY_BROKER_URL")}
     env.update(DEBUG="1", TONGXIN_VAR_DIR=str(tmp_path / "var"), MEDIA_ROOT=str(tmp_path / "media"),
                SECRET_KEY="sqlite-backup-test", CELERY_TASK_ALWAYS_EAGER="1")
+    (tmp_path / "var").mkdir()  # an operator's TONGXIN_VAR_DIR exists; settings create nothing
     assert _manage(env, "migrate", "--noinput").returncode == 0
     make = (
         "from workflows.models import Unit; from workflows import audit; "
