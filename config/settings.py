@@ -4,6 +4,7 @@ With nothing set it runs the embedded default (SQLite, a file-system Celery brok
 production is switched on by variables, never by a second settings file.
 """
 
+import base64
 import hashlib
 import os
 import secrets
@@ -15,6 +16,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
+
+from config.logging import audit_export
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TONGXIN_VAR_DIR", BASE_DIR / "var"))
@@ -44,6 +47,8 @@ if not DEBUG:
         # The ID-number blind index needs its own key: deriving it from SECRET_KEY would tie a key rotation to a
         # re-hash of every person on file.
         "TONGXIN_HMAC_KEY": os.environ.get("TONGXIN_HMAC_KEY", ""),
+        # The keys of the personal data encrypted at rest (workflows.fields), likewise independent of SECRET_KEY.
+        "TONGXIN_FIELD_KEYS": os.environ.get("TONGXIN_FIELD_KEYS", "").strip(", "),
         "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", ""),
         # Chosen explicitly: the default backend only logs, and a county must not believe its SMS go out.
         "TONGXIN_SMS_BACKEND": os.environ.get("TONGXIN_SMS_BACKEND", ""),
@@ -75,6 +80,9 @@ INSTALLED_APPS = [
     "config.apps.TongxinStaticFilesConfig",
     "django_filters",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "viewflow",
     "viewflow.workflow",
     "notifications",
@@ -86,6 +94,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.request_context.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (settings under "Security" below).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "workflows.middleware.DefaultLanguageMiddleware",
@@ -93,11 +104,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second factor (workflows.two_factor).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "workflows.middleware.StaleStateMiddleware",
     "workflows.security.HostileInputMiddleware",
     "workflows.security.SessionPolicyMiddleware",
+    # After the session limits: holds a session that still owes its second factor (admin included).
+    "workflows.two_factor.TwoFactorMiddleware",
     # Last: refuses a locked-out login before the view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -160,7 +175,7 @@ AUTH_PASSWORD_VALIDATORS = [
     *([{"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
        {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
        {"NAME": "workflows.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}}]
-      if TONGXIN_PASSWORD_POLICY == "mlps" else []),
+      if TONGXIN_PASSWORD_POLICY == "mlps" else []),  # nosec B105  # a policy name, not a password
     # Always on: it also records each change, which expiry and the forced first change read.
     {"NAME": "workflows.passwords.PasswordHistoryValidator", "OPTIONS": {"count": TONGXIN_PASSWORD_HISTORY}},
 ]
@@ -174,6 +189,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "workflows.access.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Second factor (django-otp TOTP, recovery codes as one-time static tokens): required for administrators and the
+# roles in workflows.two_factor.REQUIRED_ROLES, optional for everyone else; the demo (make run) turns it off.
+TONGXIN_2FA_REQUIRED = env_bool("TONGXIN_2FA_REQUIRED", True)
+OTP_TOTP_ISSUER = os.environ.get("TONGXIN_2FA_ISSUER", "同心")
+# Wrong codes: each device waits 1, 2, 4, 8 … seconds after successive failures (django-otp's throttling).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: use the socket's address).
 TONGXIN_TRUSTED_PROXIES = int(os.environ.get("TONGXIN_TRUSTED_PROXIES", 0))
 if env_bool("FAST_PASSWORD_HASHER"):
@@ -211,6 +234,9 @@ MEDIA_URL = "/media/"
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded files and the folders made for them: owner only (the SQLite file is chmod 0600 by workflows.file_permissions).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Security: strict outside DEBUG so that `check --deploy` is clean.
 SESSION_COOKIE_HTTPONLY = True
@@ -223,6 +249,30 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# No inline script or style anywhere (templates bind behaviour through data attributes in static/js/tongxin.js);
+# tests/test_headers.py scans the templates for what would break under this policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Powerful browser features no page of Tongxin uses, refused to the page and anything it could embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "browsing-topics", "camera",
+        "display-capture", "geolocation", "gyroscope", "hid", "idle-detection", "magnetometer", "microphone", "midi",
+        "payment", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+    )
+}
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -280,10 +330,14 @@ TONGXIN_YELLOW_AFTER_DAYS = int(os.environ.get("TONGXIN_YELLOW_AFTER_DAYS", 1))
 TONGXIN_RED_AFTER_DAYS = int(os.environ.get("TONGXIN_RED_AFTER_DAYS", 4))
 # 催办: at most once per due item and person in this many hours.
 TONGXIN_URGE_INTERVAL_HOURS = int(os.environ.get("TONGXIN_URGE_INTERVAL_HOURS", 24))
+# 委托 only within the principal's department(s) (组织部 / 统战部), refused when it is set up (workflows/README.md).
+TONGXIN_DELEGATION_SAME_DEPARTMENT = env_bool("TONGXIN_DELEGATION_SAME_DEPARTMENT", True)
 # The daily digest lists items due within this many working days, and the overdue ones.
 TONGXIN_DIGEST_DAYS = int(os.environ.get("TONGXIN_DIGEST_DAYS", 2))
-# Items per sweep transaction, and seconds a sweep may run before leaving the rest to the next beat.
-TONGXIN_SWEEP_BATCH = int(os.environ.get("TONGXIN_SWEEP_BATCH", 100))
+# Items per sweep transaction, and seconds a sweep may run before leaving the rest to the next beat. A batch costs a
+# fixed number of statements, so bigger batches sweep a burst faster (bench/sweep.py: 100,000 items in 60 s at 1,000
+# with two workers); a batch holds its due-item rows for about a second per 1,000 items.
+TONGXIN_SWEEP_BATCH = int(os.environ.get("TONGXIN_SWEEP_BATCH", 1000))
 TONGXIN_SWEEP_BUDGET = float(os.environ.get("TONGXIN_SWEEP_BUDGET", 50))
 # SMS goes through an adapter; production names it explicitly (the logging backend sends nothing).
 TONGXIN_SMS_BACKEND = os.environ.get("TONGXIN_SMS_BACKEND") or "notifications.sms.LoggingBackend"
@@ -312,6 +366,23 @@ TONGXIN_BASE_URL = os.environ.get("TONGXIN_BASE_URL", "http://localhost:8000")
 # Required in production; development derives one from SECRET_KEY.
 TONGXIN_HMAC_KEY = os.environ.get("TONGXIN_HMAC_KEY") or hashlib.sha256(f"tongxin-id:{SECRET_KEY}".encode()).hexdigest()
 
+# Keys of the personal data encrypted at rest (ID numbers, phones, addresses, family members; workflows.fields):
+# comma-separated Fernet keys, the first encrypts, all decrypt. Rotation: put a new key first, run
+# `manage.py rotate_field_keys`, then drop the old one. Required in production; development derives one key from
+# SECRET_KEY (data written under a random SECRET_KEY cannot be read after a restart: ``make run`` keeps one).
+TONGXIN_FIELD_KEYS = env_list("TONGXIN_FIELD_KEYS") or [
+    base64.urlsafe_b64encode(hashlib.sha256(f"tongxin-fields:{SECRET_KEY}".encode()).digest()).decode()
+]
+for _field_key in TONGXIN_FIELD_KEYS:
+    try:
+        if len(base64.urlsafe_b64decode(_field_key.encode())) != 32:
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(
+            "TONGXIN_FIELD_KEYS must be comma-separated Fernet keys (32 url-safe base64-encoded bytes each), e.g. "
+            "from `python3 -c \"import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())\"`."
+        ) from None
+
 # The region whose local holidays (e.g. an autonomous prefecture's festivals) apply on top of the national calendar.
 TONGXIN_CALENDAR_REGION = os.environ.get("TONGXIN_CALENDAR_REGION", "")
 
@@ -327,6 +398,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Each committed audit row, as one JSON line with its chain seq and hash, to an append-only file or syslog
+# (config.logging.audit_export): "" (none), /absolute/path, syslog, syslog://host:port.
+TONGXIN_AUDIT_LOG = os.environ.get("TONGXIN_AUDIT_LOG", "")
+_audit_formatters, _audit_handlers, _audit_loggers = audit_export(TONGXIN_AUDIT_LOG)
+LOGGING["formatters"].update(_audit_formatters)
+LOGGING["handlers"].update(_audit_handlers)
+LOGGING["loggers"].update(_audit_loggers)
+# Audit rows are kept in the database at least this many days (等保 2.0: 180); manage.py audit_archive moves older
+# ones to a checksummed archive file.
+TONGXIN_AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("TONGXIN_AUDIT_RETENTION_DAYS", 180)))
+# A burst of refused requests or failed logins (this many in this many minutes, per address and overall) alerts the
+# security administrators (workflows.audit_alerts, run by the due sweep).
+TONGXIN_ALERT_THRESHOLD = int(os.environ.get("TONGXIN_ALERT_THRESHOLD", 20))
+TONGXIN_ALERT_WINDOW_MINUTES = int(os.environ.get("TONGXIN_ALERT_WINDOW_MINUTES", 1))
 
 # Error reporting to Sentry or a self-hosted GlitchTip, only when a DSN is given; no personal data is sent.
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from viewflow.contrib.auth import AuthViewset
 
-from workflows import access, account_views, health, setup_views
+from workflows import access, account_views, health, security, setup_views, two_factor_views
 
 admin.site.site_header = _("同心 · 管理后台")
 admin.site.site_title = _("同心管理后台")
@@ -17,6 +17,12 @@ urlpatterns = [
     path("setup/check/", setup_views.setup_check, name="setup_check"),
     path("admin/", admin.site.urls),
     path("accounts/password/", account_views.password_change, name="password_change_own"),
+    path("accounts/2fa/", two_factor_views.status, name="two_factor_status"),
+    path("accounts/2fa/setup/", two_factor_views.setup, name="two_factor_setup"),
+    path("accounts/2fa/verify/", two_factor_views.verify, name="two_factor_verify"),
+    path("accounts/2fa/recovery-codes/", two_factor_views.codes, name="two_factor_codes"),
+    path("accounts/2fa/recovery-codes/renew/", two_factor_views.codes_renew, name="two_factor_codes_renew"),
+    path("accounts/session/extend/", security.session_extend, name="session_extend"),
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", access.rule(access.PUBLIC)(JavaScriptCatalog.as_view()), name="javascript-catalog"),

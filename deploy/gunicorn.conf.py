@@ -7,7 +7,9 @@ GUNICORN_* environment variables in the unit (e.g. GUNICORN_BIND for a second in
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8001")
-if os.environ.get("DEBUG", "").lower() in ("1", "true", "yes", "on") and not bind.startswith(("127.", "localhost", "[::1]")):
+# `make run` (supervisord-embedded.conf) runs the demo with DEBUG=1 on loopback unless ALLOW_DEBUG_BEYOND_LOOPBACK=1.
+if (os.environ.get("DEBUG", "").lower() in ("1", "true", "yes", "on") and not bind.startswith(("127.", "localhost", "[::1]"))
+        and os.environ.get("ALLOW_DEBUG_BEYOND_LOOPBACK") != "1"):
     raise SystemExit("DEBUG=1 would show stack traces and settings beyond this machine: unset DEBUG or bind to 127.0.0.1.")
 workers = int(os.environ.get("GUNICORN_WORKERS", 2))
 threads = int(os.environ.get("GUNICORN_THREADS", 4))

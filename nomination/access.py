@@ -20,7 +20,15 @@ from workflows.models import StageTask, UnitMembership
 from workflows.stages import principals_of
 
 from . import roles
-from .models import RECOMMENDABLE_STATES, NominationCase, Person, PoolState, RepresentativeBatch, StaffingTarget
+from .models import (
+    RECOMMENDABLE_STATES,
+    JointDecision,
+    NominationCase,
+    Person,
+    PoolState,
+    RepresentativeBatch,
+    StaffingTarget,
+)
 
 
 def is_department_staff(user) -> bool:
@@ -69,6 +77,11 @@ def pool_actions(user, person: Person) -> set[str]:
     manage = can_manage_pool(user)
     state = person.pool_state
     allowed = set()
+    # A negative decision waiting for the other department (issue #13): nothing else until it is settled.
+    decision = open_decision(person)
+    if decision is not None:
+        department = joint_department(user)
+        return {"decide"} if department and department != decision.proposed_department else set()
     if manage and state in RECOMMENDABLE_STATES:
         allowed.add("recommend")
     if manage and state == PoolState.PROPOSED:
@@ -85,7 +98,18 @@ def pool_actions(user, person: Person) -> set[str]:
     return allowed
 
 
-def confirmed_by(obj: Person | StaffingTarget, department: str) -> bool:
+def open_decision(person: Person) -> JointDecision | None:
+    """The negative decision (不予推荐, 不予入库, 出库) on the person waiting for the other department, if any."""
+    return JointDecision.objects.filter(person=person, state=JointDecision.State.OPEN).select_related(
+        "proposed_by").first()
+
+
+def can_view_joint_work(user) -> bool:
+    """The 六个共同 page: the two departments' roles (those who confirm for one of them)."""
+    return is_department_staff(user) and joint_department(user) is not None
+
+
+def confirmed_by(obj, department: str) -> bool:
     return (obj.org_confirmed_at if department == roles.ORG else obj.uf_confirmed_at) is not None
 
 

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from workflows.admin import ReadOnlyAdmin
+from workflows.admin_roles import NoCaseContentsMixin
 
 from . import masking
 from .models import (
@@ -51,7 +52,7 @@ class ReviewInline(ReadOnlyInline):
 
 
 @admin.register(Person)
-class PersonAdmin(ReadOnlyAdmin):
+class PersonAdmin(NoCaseContentsMixin, ReadOnlyAdmin):
     list_display = ["name", "masked_id_number", "gender", "party", "education", "post_level", "work_unit",
                     "pool_state"]
     list_filter = ["pool_state", "party", "education", "post_level", "gender"]
@@ -80,13 +81,13 @@ class PersonAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RosterTerm)
-class RosterTermAdmin(ReadOnlyAdmin):
+class RosterTermAdmin(NoCaseContentsMixin, ReadOnlyAdmin):
     list_display = ["name", "body", "number", "starts_on", "ends_on", "is_current"]
     list_filter = ["body", "is_current"]
 
 
 @admin.register(RosterEntry)
-class RosterEntryAdmin(ReadOnlyAdmin):
+class RosterEntryAdmin(NoCaseContentsMixin, ReadOnlyAdmin):
     list_display = ["name", "term", "affiliation", "sector", "constituency", "is_standing", "is_vice_chair"]
     list_filter = ["term__body", "affiliation", "is_standing", "is_vice_chair"]
     list_select_related = ["term"]
@@ -94,8 +95,8 @@ class RosterEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StaffingTarget)
-class StaffingTargetAdmin(ReadOnlyAdmin):
-    list_display = ["year", "team", "required", "filled", "gap", "is_confirmed"]
+class StaffingTargetAdmin(NoCaseContentsMixin, ReadOnlyAdmin):
+    list_display = ["year", "team", "post_level", "required", "is_confirmed"]
     list_filter = ["year"]
 
     @admin.display(description=_("缺口"))

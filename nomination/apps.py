@@ -9,7 +9,8 @@ class NominationConfig(AppConfig):
 
     def ready(self):
         # errors, events, chains and due_subjects register messages, labels, the nomination chains and the
-        # subjects of the cadre side's own due items (the legal waits' automatic actions)
-        from . import chains, due_subjects, errors, events, roles  # noqa: F401
+        # subjects of the cadre side's own due items (the legal waits' automatic actions); alerts registers the
+        # 工作台 panels and digest lines of the joint work
+        from . import alerts, chains, due_subjects, errors, events, roles  # noqa: F401
 
         post_migrate.connect(roles.ensure_roles, sender=self)

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,21 @@ def _tri(value: str) -> bool | None:
     return None if value == "" else value == "1"
 
 
+def candidate_label(person: Person, today=None) -> str:
+    """A 参考人选 as the motion needs to see them: party, unit and post, level and age (never a bare name)."""
+    today = today or timezone.localdate()
+    age = today.year - person.birth_date.year - (
+        (today.month, today.day) < (person.birth_date.month, person.birth_date.day))
+    parts = [str(person.get_party_display()), f"{person.work_unit}{person.current_post}",
+             str(person.get_post_level_display() or _("无职务层次")), _("%(age)s 岁") % {"age": age}]
+    return "%s（%s）" % (person.name, "，".join(parts))
+
+
+class CandidateField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return candidate_label(obj)
+
+
 class CaseForm(forms.Form):
     """动议方案 (A1)."""
 
@@ -47,15 +63,20 @@ class CaseForm(forms.Form):
     probation_required = forms.ChoiceField(label=_("实行一年试用期"), choices=TRI_STATE, required=False)
     motion_text = forms.CharField(label=_("动议方案"), widget=forms.Textarea(attrs={"rows": 4}),
                                   help_text=_("职位、任职条件、人选范围和方式。"))
-    candidates = forms.ModelMultipleChoiceField(
+    candidates = CandidateField(
         label=_("参考人选"), queryset=Person.objects.none(), required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("从党外后备干部人才库中选择；民主推荐须差额进行，参考人选须多于职数。"))
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+        help_text=_("从党外后备干部人才库中选择（可先按姓名或单位查找）；民主推荐须差额进行，参考人选须多于职数。"))
 
-    def __init__(self, *args, selected=(), **kwargs):
+    def __init__(self, *args, selected=(), search: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        pool = Person.objects.filter(pool_state=PoolState.IN_POOL)
+        search = search.strip()[:50]
+        if search:
+            # Narrow the choices shown, never the ones chosen: a search keeps the selected candidates.
+            pool = pool.filter(Q(name__icontains=search) | Q(work_unit__icontains=search))
         self.fields["candidates"].queryset = (
-            Person.objects.filter(pool_state=PoolState.IN_POOL) | Person.objects.filter(pk__in=selected)
+            pool | Person.objects.filter(pk__in=selected)
         ).distinct().order_by("name", "pk")
 
     @classmethod

@@ -19,7 +19,7 @@ from workflows.errors import ServiceError, StaleStateError
 from workflows.feedback import show_error
 from workflows.models import StageRun, StageTask
 
-from . import access, case_forms, chains, masking, process, roles, selectors, services
+from . import access, approval_views, case_forms, chains, process, roles
 from .errors import NominationError
 from .lifecycle import NOTICE_STATES, NominationLifecycle
 from .models import CaseStatus, NominationCase, NoticeObjection, UfwdOpinion
@@ -227,7 +227,8 @@ def case_list(request):
 def case_create(request):
     if not access.can_manage_cases(request.user):
         raise engine_access.deny(request, reason="case_create")
-    form = case_forms.CaseForm(request.POST or None)
+    form = case_forms.CaseForm(request.POST or None,
+                               search="" if request.method == "POST" else request.GET.get("q", ""))
     if request.method == "POST" and form.is_valid():
         try:
             case = process.case_create(actor=request.user, data=form.to_data())
@@ -236,17 +237,19 @@ def case_create(request):
         else:
             messages.success(request, _("动议已保存。"))
             return redirect("nomination:case", pk=case.pk)
-    return render(request, "nomination/case_form.html", {"form": form, "title": _("新建动议")})
+    return render(request, "nomination/case_form.html", {"form": form, "title": _("新建动议"),
+                                                         "search": request.GET.get("q", "")})
 
 
 @engine_access.rule(OBJECT)
 @login_required
 def case_edit(request, pk):
     case = _case_or_404(request, pk)
-    if not (access.can_manage_cases(request.user) and case.status == CaseStatus.DRAFT):
+    if not (access.can_manage_cases(request.user) and process.motion_editable(case)):
         raise engine_access.forbid(request, reason="case_edit")
     selected = list(case.candidates.values_list("pk", flat=True))
-    form = case_forms.CaseForm(request.POST or None, initial=case_forms.CaseForm.initial_for(case), selected=selected)
+    form = case_forms.CaseForm(request.POST or None, initial=case_forms.CaseForm.initial_for(case), selected=selected,
+                               search="" if request.method == "POST" else request.GET.get("q", ""))
     if request.method == "POST" and form.is_valid():
         try:
             process.case_update(actor=request.user, case=case, data=form.to_data())
@@ -257,7 +260,8 @@ def case_edit(request, pk):
         else:
             messages.success(request, _("动议已修改。"))
             return redirect("nomination:case", pk=pk)
-    return render(request, "nomination/case_form.html", {"form": form, "title": _("修改动议"), "case": case})
+    return render(request, "nomination/case_form.html", {"form": form, "title": _("修改动议"), "case": case,
+                                                         "search": request.GET.get("q", "")})
 
 
 def _panel(user, case, slot):
@@ -298,9 +302,11 @@ def case_detail(request, pk, bound=None):
         "steps": steps,
         "open_step": next(iter(bound), None),
         "timeline": audit.timeline(case),
+        "attachment_sections": approval_views.attachment_sections(user, case),
         "holdings": work.case_holdings(case),
         "waits": [item for item in (process.notice_due(case), process.probation_due(case)) if item],
-        "can_edit": access.can_manage_cases(user) and case.status == CaseStatus.DRAFT,
+        "can_edit": access.can_manage_cases(user) and process.motion_editable(case),
+        "candidates": [(p, case_forms.candidate_label(p)) for p in case.candidates.all()],
         "unverified": [o for o in case.objections.all() if o.verified_at is None],
         "verify_forms": [(o, _verify_form(case, o)) for o in case.objections.all() if o.verified_at is None]
         if access.can_manage_cases(user) else [],
@@ -381,27 +387,6 @@ def case_request(request, pk):
 
 
 # --- printable A4 -------------------------------------------------------------------------------------------------
-
-
-@engine_access.rule(OBJECT)
-@login_required
-def print_approval_form(request, pk):
-    """干部任免审批表: the standard layout, filled from the person record and the case."""
-    case = _case_or_404(request, pk)
-    if case.nominee_id is None:
-        raise engine_access.deny(request, subject=case, reason="no_nominee")
-    person = case.nominee
-    # The family table is a sensitive field (DOMAIN §7.2): shown only to a role the masking table allows, logged.
-    show_family = masking.FAMILY in masking.unmaskable(request.user)
-    if show_family:
-        services.person_sensitive_viewed(actor=request.user, person=person, fields_shown={masking.FAMILY},
-                                         ip_address=engine_access.client_ip(request))
-    return render(request, "nomination/print_approval_form.html", {
-        "case": case, "person": person, "age": selectors.PersonRow(person).age, "posts": person.posts.all(),
-        "family": person.family.all() if show_family else [], "family_hidden": not show_family,
-        "assessments": person.assessments.filter(kind="annual")[:3],
-        "opinion": case.ufwd_opinions.filter(gate=UfwdOpinion.Gate.DECISION).first(),
-    })
 
 
 @engine_access.rule(OBJECT)

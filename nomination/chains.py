@@ -20,6 +20,7 @@ from workflows import chains, subjects
 from workflows.models import StageDefinition, Unit, UnitMembership
 
 from . import roles
+from .errors import NominationError
 from .models import DEMOCRATIC_PARTIES
 
 UFWD_MOTION = "nomination-ufwd-motion"
@@ -118,6 +119,14 @@ SKIP_FIELDS = {"nominee_party": _("考察对象所在民主党派"), "managed_by
                "elected_post": _("须经依法选举或任命")}
 
 
+def _draft_required(case, task):
+    """The 拟稿 stage passes only with a written draft of the opinion (issue #13: a bare 同意 is no draft)."""
+    from . import process
+
+    if task.stage.key == "uf-draft" and not process.gate_draft_written(case, task.run.slot.code):
+        raise NominationError("draft_required", field="text")
+
+
 def _gate(code, name, description):
     return chains.SlotSpec(
         code=code, name=name, description=description,
@@ -138,6 +147,7 @@ def _gate(code, name, description):
         resolve_assignees=_assignees, on_finish=_finished, describe=_describe,
         skip_fields=SKIP_FIELDS, case_values=_case_values,
         overdue_leaders=overdue_leaders, overdue_supervisors=overdue_supervisors, board=BOARD,
+        before_approve=_draft_required,
     )
 
 

@@ -37,6 +37,7 @@ from .models import (
     UnitedFrontCategory,
 )
 from .services import cases as case_services
+from .services import joint
 
 SEED = 2026
 REGION = "640324"  # 同心县
@@ -146,8 +147,11 @@ def seed_people(rng, *, org1, uf1, orglead1, uflead1, party1, party_unit, units)
         services.pool_assess(actor=uf1, person=person, suitable=suitable, issued_by="县委组织部、县委统战部",
                              comment="综合评价：政治立场坚定，履职能力较强。" if suitable else "综合评价：群众基础较弱，暂不宜入库。")
         if target == PoolState.NOT_ADMITTED:
+            # negative decisions need both departments: the other one confirms (services.joint)
             if suitable:
                 services.pool_decline(actor=orglead1, person=person, reason="两部会商，暂缓入库，继续培养观察。")
+            joint.decision_confirm(actor=orglead1 if not suitable else uflead1, decision=joint.open_decision(person),
+                                   comment="同意。")
             continue
         if target == PoolState.CONFIRMING:
             if index % 2:
@@ -179,6 +183,7 @@ def seed_people(rng, *, org1, uf1, orglead1, uflead1, party1, party_unit, units)
             else:
                 services.pool_review(actor=uf1, person=person, year=today.year - 1, result=PoolReview.Result.REMOVE,
                                      comment="年度动态调整。", removal_reason=RemovalReason.JOINED_CPC)
+            joint.decision_confirm(actor=org1, decision=joint.open_decision(person), comment="同意出库。")
         elif rng.random() < .3:
             services.pool_review(actor=uf1, person=person, year=today.year - 1, result=PoolReview.Result.KEEP,
                                  comment="表现良好，继续保留。")
@@ -235,17 +240,18 @@ def seed_rosters(rng, uf1):
         term = services.roster_term_open(actor=uf1, body=body, number=number, name=name, starts_on=starts)
         linked = figures if (body, number) == (RosterBody.COUNTY_CPPCC, 10) else ()
         rows = roster_rows(rng, counts=counts, is_cppcc=body in CPPCC_BODIES, people=linked)
-        services.roster_import(actor=uf1, term=term, rows=rows)
+        services.roster_import(actor=uf1, term=term, rows=list(enumerate(rows, start=2)))
 
 
 def seed_staffing(org1, uf1, orglead1, uflead1):
     year = timezone.localdate().year
-    teams = [("县人民政府领导班子", 2, 1), ("县人大常委会领导班子", 1, 1), ("县政协领导班子", 3, 2),
-             ("县人民法院领导班子", 1, 0), ("县人民检察院领导班子", 1, 0), ("县教育局领导班子", 1, 1),
-             ("县卫生健康局领导班子", 1, 0), ("县科学技术局领导班子", 1, 0), ("县市场监督管理局领导班子", 1, 1)]
-    for index, (team, required, filled) in enumerate(teams):
+    # 已配 is computed from the posts held (nomination.joint_selectors), never typed.
+    teams = [("县人民政府领导班子", 2), ("县人大常委会领导班子", 1), ("县政协领导班子", 3),
+             ("县人民法院领导班子", 1), ("县人民检察院领导班子", 1), ("县教育局领导班子", 1),
+             ("县卫生健康局领导班子", 1), ("县科学技术局领导班子", 1), ("县市场监督管理局领导班子", 1)]
+    for index, (team, required) in enumerate(teams):
         target = services.staffing_target_save(actor=org1 if index % 2 else uf1, year=year, team=team,
-                                               required=required, filled=filled)
+                                               required=required)
         if index < 7:
             services.staffing_target_confirm(actor=orglead1, target=target)
             services.staffing_target_confirm(actor=uflead1, target=target)
@@ -255,7 +261,7 @@ def seed_staffing(org1, uf1, orglead1, uflead1):
 
 @seeder(order=20)
 def seed_nomination(stdout):
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # nosec B311  # repeatable demo data, not a secret
     org_dept = unit("县委组织部", Unit.Kind.ORG_DEPT)
     uf_dept = unit("县委统战部", Unit.Kind.UF_DEPT)
     party_unit = unit("民盟同心县委员会", Unit.Kind.PARTY, short_name="民盟县委")
@@ -541,7 +547,7 @@ def seed_nomination_cases(stdout):
     users = {name: get_user_model().objects.get(username=name)
              for name in ("org1", "orglead1", "uf1", "uflead1", "party1", "jiwei1", "partygroup1")}
     party_unit = Unit.objects.get(name="民盟同心县委员会")
-    summary = seed_cases(random.Random(SEED + 1), users, party_unit)
+    summary = seed_cases(random.Random(SEED + 1), users, party_unit)  # nosec B311  # repeatable demo data
     seed_representatives(users, party_unit)
     for user in users.values():
         mark_read(user=user)

@@ -44,6 +44,9 @@ class PersonForm(forms.Form):
                                 help_text=_("18 位，出生日期和性别由系统据此填写。"))
     ethnicity = forms.CharField(label=_("民族"), max_length=20, initial="汉族")
     native_place = forms.CharField(label=_("籍贯"), max_length=50, required=False)
+    birth_place = forms.CharField(label=_("出生地"), max_length=50, required=False)
+    health = forms.CharField(label=_("健康状况"), max_length=50, required=False,
+                             help_text=_("如：健康、良好、一般。"))
     work_started_on = date_field(_("参加工作时间"))
     party = forms.ChoiceField(label=_("党派"), choices=BLANK + NON_CPC_CHOICES)
     party_joined_on = date_field(_("加入党派时间"))
@@ -53,6 +56,9 @@ class PersonForm(forms.Form):
     education = forms.ChoiceField(label=_("学历"), choices=BLANK + Education.choices)
     degree = forms.ChoiceField(label=_("学位"), choices=Degree.choices, required=False)
     school_major = forms.CharField(label=_("毕业院校及专业"), max_length=200, required=False)
+    inservice_education = forms.CharField(label=_("在职教育学历"), max_length=50, required=False)
+    inservice_degree = forms.CharField(label=_("在职教育学位"), max_length=50, required=False)
+    inservice_school_major = forms.CharField(label=_("在职教育毕业院校系及专业"), max_length=200, required=False)
     professional_title = forms.CharField(label=_("专业技术职务"), max_length=100, required=False)
     speciality = forms.CharField(label=_("熟悉专业有何专长"), max_length=200, required=False)
     work_unit = forms.CharField(label=_("工作单位"), max_length=100)
@@ -60,6 +66,8 @@ class PersonForm(forms.Form):
     post_level = forms.ChoiceField(label=_("职务层次"), choices=BLANK + PostLevel.choices, required=False)
     rank = forms.ChoiceField(label=_("职级"), choices=BLANK + Rank.choices, required=False)
     is_leadership_post = forms.BooleanField(label=_("实职（领导职务）"), required=False)
+    rewards = forms.CharField(label=_("奖惩情况"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                              required=False, help_text=_("无奖惩的填“无”。"))
     phone = forms.CharField(label=_("联系电话"), max_length=40, required=False)
     address = forms.CharField(label=_("家庭住址"), max_length=200, required=False)
 
@@ -207,6 +215,15 @@ class TermOpenForm(forms.Form):
 class StaffingForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     team = forms.CharField(label=_("领导班子"), max_length=100, help_text=_("如：县人民政府领导班子、县教育局领导班子。"))
-    required = forms.IntegerField(label=_("应配党外干部职数"), min_value=0, max_value=99)
-    filled = forms.IntegerField(label=_("已配党外干部职数"), min_value=0, max_value=99)
+    post_level = forms.ChoiceField(label=_("职务层次"), required=False,
+                                   choices=[("", _("不分层次")), *PostLevel.choices])
+    required = forms.IntegerField(label=_("应配党外干部职数"), min_value=0, max_value=99,
+                                  help_text=_("已配职数由系统按实际任职自动计算，无需填写。"))
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class RevealForm(forms.Form):
+    """显示完整敏感信息 asks why (DOMAIN §7.2: the read is logged with its purpose)."""
+
+    purpose = forms.CharField(label=_("查阅目的"), max_length=200,
+                              help_text=_("如：核对身份证号以办理任职手续。将与查看记录一并保存。"))

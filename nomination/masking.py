@@ -2,15 +2,18 @@
 
 DOMAIN §7.2: 身份证号, 联系方式 and 家庭成员 are hidden from anyone outside the two departments, and every read is
 logged. Lists, searches and Django admin always show the masked form; a person's page and an export show the
-unmasked form only to a role this table allows, only when asked, and write an audit row each time (see
+unmasked form only to a role this table allows, only when asked (the person's page: a POST with its 查阅目的),
+and write an audit row each time (see
 ``nomination.services.person_sensitive_viewed``).
 """
 
 from django.utils.translation import gettext_lazy as _
 
+from workflows import masking as shapes
+
 from . import roles
 
-ID_NUMBER, PHONE, ADDRESS, FAMILY = "id_number", "phone", "address", "family"
+ID_NUMBER, PHONE, ADDRESS, FAMILY = shapes.ID_NUMBER, shapes.PHONE, shapes.ADDRESS, "family"
 FIELDS = {
     ID_NUMBER: _("身份证号"),
     PHONE: _("联系电话"),
@@ -29,7 +32,7 @@ TABLE: dict[str, frozenset[str]] = {
     roles.DISCIPLINE: frozenset(),
 }
 
-HIDDEN = _("（已隐藏）")
+HIDDEN = shapes.HIDDEN
 
 
 def unmaskable(user) -> frozenset[str]:
@@ -41,18 +44,9 @@ def unmaskable(user) -> frozenset[str]:
 
 
 def mask(field: str, value: str) -> str:
-    """The masked form of one value: enough to tell records apart, not enough to use."""
-    value = str(value or "")
-    if not value:
-        return ""
-    if field == ID_NUMBER:
-        return value[:4] + "*" * (len(value) - 8) + value[-4:] if len(value) > 8 else "*" * len(value)
-    if field == PHONE:
-        return value[:3] + "****" + value[-4:] if len(value) >= 8 else "*" * len(value)
-    if field == ADDRESS:
-        return value[:3] + "****"
-    return str(HIDDEN)
+    """The masked form of one value (the shapes of ``workflows.masking``; the family table is hidden whole)."""
+    return shapes.mask(field, value)
 
 
 def display(field: str, value: str, *, unmasked: bool) -> str:
-    return str(value or "") if unmasked else mask(field, value)
+    return shapes.display(field, value, unmasked=unmasked)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from workflows.fields import EncryptedCharField
 from workflows.models import Unit
 
 
@@ -126,14 +127,16 @@ class Person(models.Model):
     """A non-Party cadre or representative figure the UFWD tracks (DOMAIN §4.6), with the pool state on it."""
 
     name = models.CharField(_("姓名"), max_length=50)
-    # Sensitive (see nomination.masking): kept in plain text until field encryption arrives; nothing reads it back
-    # for logic, so encrypting it later changes no query.
-    id_number = models.CharField(_("身份证号"), max_length=18)
+    # Sensitive (see nomination.masking): encrypted at rest (workflows.fields), so the database cannot search it;
+    # duplicates and exact searches go through the keyed hash beside it.
+    id_number = EncryptedCharField(_("身份证号"), max_length=18)
     id_number_hmac = models.CharField(_("身份证号摘要"), max_length=64, unique=True, editable=False)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("出生日期"))
     ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
     native_place = models.CharField(_("籍贯"), max_length=50, blank=True)
+    birth_place = models.CharField(_("出生地"), max_length=50, blank=True)
+    health = models.CharField(_("健康状况"), max_length=50, blank=True)
     work_started_on = models.DateField(_("参加工作时间"), null=True, blank=True)
     party = models.CharField(_("党派"), max_length=20, choices=NON_CPC_CHOICES)
     party_joined_on = models.DateField(_("加入党派时间"), null=True, blank=True)
@@ -142,6 +145,10 @@ class Person(models.Model):
     education = models.CharField(_("学历"), max_length=20, choices=Education.choices)
     degree = models.CharField(_("学位"), max_length=20, choices=Degree.choices, blank=True)
     school_major = models.CharField(_("毕业院校及专业"), max_length=200, blank=True)
+    # 在职教育 of the 干部任免审批表: free text, since in-service degrees (e.g. 省委党校研究生) fit no choice list.
+    inservice_education = models.CharField(_("在职教育学历"), max_length=50, blank=True)
+    inservice_degree = models.CharField(_("在职教育学位"), max_length=50, blank=True)
+    inservice_school_major = models.CharField(_("在职教育毕业院校系及专业"), max_length=200, blank=True)
     professional_title = models.CharField(_("专业技术职务"), max_length=100, blank=True)
     speciality = models.CharField(_("熟悉专业有何专长"), max_length=200, blank=True)
     work_unit = models.CharField(_("工作单位"), max_length=100)
@@ -149,8 +156,9 @@ class Person(models.Model):
     post_level = models.CharField(_("职务层次"), max_length=20, choices=PostLevel.choices, blank=True)
     rank = models.CharField(_("职级"), max_length=20, choices=Rank.choices, blank=True)
     is_leadership_post = models.BooleanField(_("是否实职"), default=False)
-    phone = models.CharField(_("联系电话"), max_length=40, blank=True)
-    address = models.CharField(_("家庭住址"), max_length=200, blank=True)
+    rewards = models.TextField(_("奖惩情况"), max_length=2000, blank=True)
+    phone = EncryptedCharField(_("联系电话"), max_length=40, blank=True)
+    address = EncryptedCharField(_("家庭住址"), max_length=200, blank=True)
 
     pool_state = models.CharField(_("入库状态"), max_length=20, choices=PoolState.choices, default=PoolState.NONE,
                                   db_index=True)
@@ -289,11 +297,12 @@ class FamilyMember(models.Model):
     """家庭主要成员及重要社会关系 (sensitive as a whole, see nomination.masking)."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="family", verbose_name=_("人员"))
+    # Encrypted at rest (workflows.fields), all but the relation (父亲, 配偶: identifies nobody on its own).
     relation = models.CharField(_("称谓"), max_length=20)
-    name = models.CharField(_("姓名"), max_length=50)
-    birth_month = models.CharField(_("出生年月"), max_length=7, blank=True)
-    political_status = models.CharField(_("政治面貌"), max_length=20, blank=True)
-    work_and_post = models.CharField(_("工作单位及职务"), max_length=200, blank=True)
+    name = EncryptedCharField(_("姓名"), max_length=50)
+    birth_month = EncryptedCharField(_("出生年月"), max_length=7, blank=True)
+    political_status = EncryptedCharField(_("政治面貌"), max_length=20, blank=True)
+    work_and_post = EncryptedCharField(_("工作单位及职务"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
@@ -411,8 +420,10 @@ class StaffingTarget(models.Model):
 
     year = models.PositiveSmallIntegerField(_("年度"))
     team = models.CharField(_("领导班子"), max_length=100)
+    post_level = models.CharField(_("职务层次"), max_length=20, choices=PostLevel.choices, blank=True,
+                                  help_text=_("留空为不分层次。"))
     required = models.PositiveSmallIntegerField(_("应配党外干部职数"))
-    filled = models.PositiveSmallIntegerField(_("已配党外干部职数"))
+    # 已配 is never typed: ``nomination.selectors.staffing_targets`` computes it from the posts held (see there).
     note = models.CharField(_("说明"), max_length=200, blank=True)
     org_confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -431,14 +442,15 @@ class StaffingTarget(models.Model):
         verbose_name = _("党外干部职数配备")
         verbose_name_plural = _("党外干部职数配备表")
         ordering = ["-year", "team"]
-        constraints = [models.UniqueConstraint(fields=["year", "team"], name="unique_staffing_target")]
+        constraints = [models.UniqueConstraint(fields=["year", "team", "post_level"], name="unique_staffing_target")]
 
     def __str__(self):
         return f"{self.year} {self.team}"
 
     @property
     def gap(self) -> int:
-        """缺口: posts still to fill (never negative; an over-filled team has no gap)."""
+        """缺口: posts still to fill (never negative; an over-filled team has no gap); ``filled`` is the computed
+        已配 the selector puts on the row."""
         return max(self.required - self.filled, 0)
 
     @property
@@ -859,3 +871,230 @@ class RepresentativeNominee(models.Model):
     @property
     def passed(self) -> bool:
         return bool(self.political_ok and self.integrity_ok and self.image_ok)
+
+
+# --- 六个共同 as joint work (DOMAIN §4.2; issue #13 item 1) ----------------------------------------------------------
+
+
+class JointDecision(models.Model):
+    """A negative decision on a person (不予推荐, 不予入库, 出库): one department proposes, the other confirms.
+
+    The person's pool state changes only when the second department confirms (DOMAIN §4.2 四个同步 applied to the
+    negative side [I]); until then the proposal is the record of what is pending.
+    """
+
+    class Kind(models.TextChoices):
+        NOT_RECOMMEND = "not_recommend", _("不予推荐")
+        NOT_ADMIT = "not_admit", _("不予入库")
+        REMOVE = "remove", _("出库")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("待另一部门确认")
+        CONFIRMED = "confirmed", _("两部确认")
+        DECLINED = "declined", _("另一部门不同意")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="joint_decisions",
+                               verbose_name=_("人员"))
+    kind = models.CharField(_("决定"), max_length=20, choices=Kind.choices)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.OPEN, db_index=True)
+    reason = models.TextField(_("理由"))
+    removal_reason = models.CharField(_("出库原因"), max_length=20, choices=RemovalReason.choices, blank=True)
+    review = models.ForeignKey(PoolReview, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("年度复核"))
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("提出人"))
+    proposed_department = models.CharField(_("提出部门"), max_length=10)
+    proposed_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("确认人"))
+    decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    decision_comment = models.TextField(_("确认意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("两部共同决定")
+        verbose_name_plural = _("两部共同决定")
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["person"], condition=models.Q(state="open"),
+                                               name="one_open_joint_decision_per_person")]
+
+    def __str__(self):
+        return f"{self.person} · {self.get_kind_display()}"
+
+
+class TrainingPlan(models.Model):
+    """共同培养教育: the yearly 培养计划, proposed by one department and confirmed by the other.
+
+    Any change to its items or participants clears the other department's confirmation: a plan is 已商定 only as
+    both departments last saw it (the rule of the staffing sheet).
+    """
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    title = models.CharField(_("名称"), max_length=200)
+    note = models.TextField(_("说明"), blank=True)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("提出人"))
+    org_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="+", verbose_name=_("组织部确认人"))
+    org_confirmed_at = models.DateTimeField(_("组织部确认时间"), null=True, blank=True)
+    uf_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+", verbose_name=_("统战部确认人"))
+    uf_confirmed_at = models.DateTimeField(_("统战部确认时间"), null=True, blank=True)
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("培养计划")
+        verbose_name_plural = _("培养计划")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.org_confirmed_at is not None and self.uf_confirmed_at is not None
+
+
+class TrainingPlanItem(models.Model):
+    """One course or placement (培训班, 挂职, 轮岗) of a plan, with its participants from the pool."""
+
+    class Kind(models.TextChoices):
+        TRAINING = "training", _("培训")
+        SECONDMENT = "secondment", _("挂职锻炼")
+        ROTATION = "rotation", _("轮岗交流")
+
+    plan = models.ForeignKey(TrainingPlan, on_delete=models.CASCADE, related_name="items", verbose_name=_("培养计划"))
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("培训班次或挂职单位及职务"), max_length=200)
+    place = models.CharField(_("地点"), max_length=100, blank=True)
+    organiser = models.CharField(_("主办单位"), max_length=100, blank=True)
+    starts_on = models.DateField(_("起始时间"))
+    ends_on = models.DateField(_("截止时间"))
+    participants = models.ManyToManyField(Person, through="TrainingParticipation", related_name="+",
+                                          verbose_name=_("参加人员"))
+
+    class Meta:
+        verbose_name = _("培养计划项目")
+        verbose_name_plural = _("培养计划项目")
+        ordering = ["plan", "starts_on", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class TrainingParticipation(models.Model):
+    """One person in one plan item; completing it writes the person's 培训和挂职 record and links it here."""
+
+    item = models.ForeignKey(TrainingPlanItem, on_delete=models.CASCADE, related_name="participations")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="training_participations",
+                               verbose_name=_("人员"))
+    completed_on = models.DateField(_("完成日期"), null=True, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("记录人"))
+    record = models.OneToOneField(TrainingRecord, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="participation", verbose_name=_("培训和挂职记录"))
+
+    class Meta:
+        verbose_name = _("参加培养")
+        verbose_name_plural = _("参加培养")
+        ordering = ["item", "pk"]
+        constraints = [models.UniqueConstraint(fields=["item", "person"], name="one_participation_per_item")]
+
+    def __str__(self):
+        return f"{self.item} · {self.person}"
+
+
+class FollowUpAssessment(models.Model):
+    """共同督促考核: the annual follow-up of a cadre after appointment, proposed by one department and confirmed by
+    the other; the agreed result is written to the person's 年度考核 history (``assessment``)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("人员"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    result = models.CharField(_("结果"), max_length=50)
+    comment = models.TextField(_("考核情况"))
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("提出人"))
+    org_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="+", verbose_name=_("组织部确认人"))
+    org_confirmed_at = models.DateTimeField(_("组织部确认时间"), null=True, blank=True)
+    uf_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+", verbose_name=_("统战部确认人"))
+    uf_confirmed_at = models.DateTimeField(_("统战部确认时间"), null=True, blank=True)
+    assessment = models.OneToOneField(Assessment, on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="follow_up", verbose_name=_("年度考核记录"))
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("年度跟踪考核")
+        verbose_name_plural = _("年度跟踪考核")
+        ordering = ["-year", "person", "pk"]
+        constraints = [models.UniqueConstraint(fields=["person", "year"], name="one_follow_up_per_year")]
+
+    def __str__(self):
+        return f"{self.year} {self.person} {self.result}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.org_confirmed_at is not None and self.uf_confirmed_at is not None
+
+
+# --- stored files: the photo of the 干部任免审批表 and the documents of a case's steps ---------------------------------
+
+
+def _photo_path(instance, filename):
+    # The stored name is ours, never the uploader's (no path tricks, no collisions).
+    return f"nomination/photos/{instance.person_id}/{instance.token}"
+
+
+def _case_file_path(instance, filename):
+    return f"nomination/cases/{instance.case_id}/{instance.token}"
+
+
+class PersonPhoto(models.Model):
+    """The photo of the 干部任免审批表 (JPEG or PNG, checked by content); served only by an access-checked view."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="photo", verbose_name=_("人员"))
+    token = models.CharField(max_length=40, unique=True, editable=False)
+    file = models.FileField(_("文件"), upload_to=_photo_path)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("照片")
+        verbose_name_plural = _("照片")
+
+    def __str__(self):
+        return f"{self.person} {self.token[:8]}"
+
+
+class CaseAttachment(models.Model):
+    """A document of one step of a case: 考察材料, 任前公示, 常委会决定 (DOMAIN §4.6 "考察材料 (attachment)")."""
+
+    class Step(models.TextChoices):
+        VETTING = "vetting", _("考察材料")
+        NOTICE = "notice", _("任前公示")
+        DECISION = "decision", _("常委会决定")
+
+    case = models.ForeignKey(NominationCase, on_delete=models.CASCADE, related_name="attachments",
+                             verbose_name=_("案件"))
+    step = models.CharField(_("环节"), max_length=10, choices=Step.choices)
+    token = models.CharField(max_length=40, unique=True, editable=False)
+    file = models.FileField(_("文件"), upload_to=_case_file_path)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("上传人"))
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("案件附件")
+        verbose_name_plural = _("案件附件")
+        ordering = ["case", "step", "pk"]
+
+    def __str__(self):
+        return self.original_name

@@ -7,7 +7,9 @@ process: they see their own opinion requests only, see ``nomination.access``).
 
 from django.utils.translation import gettext_lazy as _
 
+from workflows import departments
 from workflows.roles import ROLE_LABELS
+from workflows.two_factor import register_required_roles
 
 ORG_CADRE = "org_cadre"
 ORG_LEADER = "org_leader"
@@ -49,6 +51,8 @@ ROLES = {
 
 
 ROLE_LABELS.update({code: label for code, (label, _perms) in ROLES.items()})
+# The two departments hold cadres' personal data: their roles must sign in with a second factor.
+register_required_roles(ORG_CADRE, ORG_LEADER, UF_CADRE, UF_LEADER)
 
 
 def ensure_roles(**kwargs):
@@ -77,3 +81,7 @@ def role_codes(user) -> frozenset[str]:
 
 def departments_of(user) -> frozenset[str]:
     return frozenset(DEPARTMENT_OF_ROLE[code] for code in role_codes(user) if code in DEPARTMENT_OF_ROLE)
+
+
+# The engine's 委托 rule asks which department a user works for (``workflows.departments``).
+departments.register("nomination", departments_of, DEPARTMENT_LABELS)

@@ -67,6 +67,10 @@ work.register_steps({
     "nomination.appoint": _("任职"),
     "nomination.probation": _("试用期"),
     "nomination.rep": _("代表人士推荐"),
+    # 六个共同: the other department's confirmation (nomination.services.joint opens and closes these).
+    "nomination.joint.decision": _("两部共同决定"),
+    "nomination.joint.plan": _("培养计划两部商定"),
+    "nomination.joint.follow_up": _("年度跟踪考核两部确认"),
 })
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import case_views, rep_views, views
+from . import approval_views, case_views, joint_views, rep_views, views
 
 app_name = "nomination"
 urlpatterns = [
@@ -12,8 +12,13 @@ urlpatterns = [
     path("people/template/", views.person_template, name="person_template"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("people/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
     path("people/<int:pk>/pool/", views.person_pool, name="person_pool"),
     path("people/<int:pk>/records/", views.person_record, name="person_record"),
+    path("people/<int:pk>/photo/", approval_views.person_photo_upload, name="person_photo_upload"),
+    path("people/<int:pk>/photo/<str:token>/", approval_views.person_photo, name="person_photo"),
+    path("people/<int:pk>/lrmx/", approval_views.person_lrmx_export, name="person_lrmx"),
+    path("people/<int:pk>/lrmx/import/", approval_views.person_lrmx_import, name="person_lrmx_import"),
     path("recommend/", views.recommend, name="recommend"),
     path("mine/", views.mine, name="mine"),
     path("rosters/", views.roster_index, name="rosters"),
@@ -25,15 +30,22 @@ urlpatterns = [
     path("staffing/", views.staffing, name="staffing"),
     path("staffing/<int:pk>/edit/", views.staffing_edit, name="staffing_edit"),
     path("staffing/<int:pk>/confirm/", views.staffing_confirm, name="staffing_confirm"),
+    path("joint/", joint_views.joint_work, name="joint"),
+    path("joint/plans/<int:pk>/", joint_views.joint_plan, name="joint_plan"),
+    path("joint/decisions/<int:pk>/", joint_views.joint_decision, name="joint_decision"),
     path("statistics/", views.statistics, name="statistics"),
     path("statistics/export/", views.statistics_export, name="statistics_export"),
+    path("statistics/people/", views.statistics_people, name="statistics_people"),
     path("cases/", case_views.case_list, name="cases"),
     path("cases/new/", case_views.case_create, name="case_create"),
     path("cases/<int:pk>/", case_views.case_detail, name="case"),
     path("cases/<int:pk>/edit/", case_views.case_edit, name="case_edit"),
     path("cases/<int:pk>/step/", case_views.case_step, name="case_step"),
     path("cases/<int:pk>/request/", case_views.case_request, name="case_request"),
-    path("cases/<int:pk>/print/approval-form/", case_views.print_approval_form, name="print_approval_form"),
+    path("cases/<int:pk>/print/approval-form/", approval_views.print_approval_form, name="print_approval_form"),
+    path("cases/<int:pk>/lrmx/", approval_views.case_lrmx_export, name="case_lrmx"),
+    path("cases/<int:pk>/attachments/", approval_views.case_attachment_upload, name="case_attachment_upload"),
+    path("cases/<int:pk>/attachments/<str:token>/", approval_views.case_attachment, name="case_attachment"),
     path("cases/<int:pk>/print/notice/", case_views.print_notice, name="print_notice"),
     path("cases/<int:pk>/print/request-letter/", case_views.print_request_letter, name="print_request_letter"),
     path("requests/", case_views.request_list, name="requests"),

@@ -5,7 +5,9 @@ what is masked of ``nomination.masking``.
 """
 
 import datetime
+import re
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,7 +27,7 @@ from workflows.errors import ServiceError, StaleStateError
 from workflows.feedback import show_error
 from workflows.models import Unit
 
-from . import access, excel, identity, masking, selectors, services, stats
+from . import access, excel, identity, import_pages, joint_selectors, masking, selectors, services, stats
 from .filters import PersonFilter, SubmissionFilter
 from .forms import (
     AssessForm,
@@ -38,6 +40,7 @@ from .forms import (
     ReasonForm,
     RecommendForm,
     RemoveForm,
+    RevealForm,
     ReviewForm,
     RosterUploadForm,
     StaffingForm,
@@ -169,26 +172,23 @@ def person_template(request):
 @engine_access.rule(ROLE)
 @login_required
 def person_import(request):
+    """Upload → preview → confirm (``nomination.import_pages``); nothing is written before the confirm."""
     _only(request, access.can_manage_pool(request.user), "person_import")
+    url = reverse("nomination:person_import")
+    context = {"title": _("导入党外人士信息"), "template_url": "nomination:person_template", "upload_url": url,
+               "confirm_url": url}
+    if request.method == "POST" and "token" in request.POST:
+        return import_pages.confirm(
+            request, request.POST["token"], context=context, done=lambda options: reverse("nomination:people"),
+            apply=lambda rows, options, digest, source: services.people_import(
+                actor=request.user, rows=rows, digest=digest, source=source))
     form = UploadForm(request.POST or None, request.FILES or None)
-    errors = []
     if request.method == "POST" and form.is_valid():
-        try:
-            rows = excel.people_rows(form.cleaned_data["file"])
-            result = services.people_import(actor=request.user, rows=rows)
-        except excel.WorkbookInvalid as error:
-            form.add_error("file", error.message)
-            errors = error.errors
-        except ServiceError as error:
-            show_error(request, error, form)
-        else:
-            messages.success(request, _("导入完成：新增 %(created)s 人，更新 %(updated)s 人，无变化 %(unchanged)s 人。") % {
-                "created": result.created, "updated": result.updated, "unchanged": result.unchanged})
-            return redirect("nomination:people")
-    return render(request, "nomination/import.html", {
-        "form": form, "errors": errors, "title": _("导入党外人士信息"),
-        "template_url": "nomination:person_template",
-    })
+        preview = import_pages.upload(request, form, columns=excel.person_columns(), options={}, context=context,
+                                      plan=lambda rows, options: services.people_import_plan(rows=rows)[0])
+        if preview is not None:
+            return preview
+    return render(request, "nomination/import.html", {**context, "form": form})
 
 
 # --- one person ---------------------------------------------------------------------------------------------------
@@ -275,16 +275,13 @@ def _pool_form(step: str, data=None):
 
 @engine_access.rule(OBJECT)
 @login_required
-def person_detail(request, pk, bound_forms=None):
+def person_detail(request, pk, bound_forms=None, revealed=frozenset(), reveal_form=None):
     person = _person_or_404(request, pk)
     user = request.user
     person = selectors.person_with_records(person.pk)
     unmaskable = masking.unmaskable(user)
-    revealed = frozenset()
-    if request.method == "GET" and request.GET.get("reveal") == "1" and unmaskable:
-        services.person_sensitive_viewed(actor=user, person=person, fields_shown=unmaskable,
-                                         ip_address=engine_access.client_ip(request))
-        revealed = unmaskable
+    # Unmasking is a POST with its 查阅目的 (:func:`person_reveal`); ``?reveal=1`` no longer shows anything.
+    revealed = revealed & unmaskable
     bound_forms = bound_forms or {}
     vetting = access.can_view_vetting(user)
     actions = access.pool_actions(user, person)
@@ -293,6 +290,7 @@ def person_detail(request, pk, bound_forms=None):
         "person": person,
         "row": selectors.PersonRow(person, unmasked=revealed),
         "can_reveal": bool(unmaskable) and not revealed,
+        "reveal_form": reveal_form or RevealForm(),
         "vetting": vetting,
         "can_edit": can_add,
         "pool_forms": [(step, POOL_TITLES[step], bound_forms.get(step) or _pool_form(step))
@@ -304,6 +302,28 @@ def person_detail(request, pk, bound_forms=None):
         "roster_entries": person.roster_entries.all(),
     }
     return render(request, "nomination/person_detail.html", context)
+
+
+@engine_access.rule(OBJECT)
+@require_POST
+@login_required
+def person_reveal(request, pk):
+    """显示完整敏感信息: the fields this role may see, once, with the 查阅目的 recorded on the audit row."""
+    person = _person_or_404(request, pk)
+    unmaskable = masking.unmaskable(request.user)
+    if not unmaskable:
+        raise engine_access.forbid(request, subject=person, reason="person_reveal")
+    form = RevealForm(request.POST)
+    if form.is_valid():
+        try:
+            services.person_sensitive_viewed(actor=request.user, person=person, fields_shown=unmaskable,
+                                             purpose=form.cleaned_data["purpose"],
+                                             ip_address=engine_access.client_ip(request))
+        except ServiceError as error:
+            show_error(request, error, form)
+        else:
+            return person_detail(request, pk, revealed=unmaskable)
+    return person_detail(request, pk, reveal_form=form)
 
 
 @engine_access.rule(OBJECT)
@@ -347,14 +367,16 @@ def _run_pool_step(user, person, step, data):
                 "本部门已确认，等待另一部门确认。")
             return person, done
         case "decline":
-            return services.pool_decline(actor=user, person=person, reason=data["reason"]), _("已作不予入库处理。")
+            # a negative decision needs both departments (issue #13): proposed here, confirmed by the other
+            return services.pool_decline(actor=user, person=person, reason=data["reason"]), _(
+                "已提出，待另一部门确认后生效。")
         case "use":
             return services.pool_use(actor=user, person=person, unit=data["unit"], post=data["post"],
                                      used_on=data["used_on"], appointment_ref=data["appointment_ref"]), _(
                 "已记录使用情况。")
         case "remove":
             return services.pool_remove(actor=user, person=person, reason=data["reason"], note=data["note"]), _(
-                "已出库。")
+                "已提出出库，待另一部门确认后生效。")
         case _:
             services.pool_review(actor=user, person=person, year=data["year"], result=data["result"],
                                  comment=data["comment"], removal_reason=data["removal_reason"],
@@ -423,7 +445,7 @@ def person_record(request, pk):
 
 @engine_access.rule(ROLE)
 @login_required
-def roster_index(request, open_form=None, upload_form=None, upload_errors=None):
+def roster_index(request, open_form=None, upload_form=None):
     _only(request, access.can_view_rosters(request.user), "rosters")
     terms = list(RosterTerm.objects.order_by("body", "-number"))
     counts = selectors.roster_counts()
@@ -439,7 +461,6 @@ def roster_index(request, open_form=None, upload_form=None, upload_errors=None):
         "bodies": bodies, "can_manage": manage,
         "open_form": open_form or (TermOpenForm() if manage else None),
         "upload_form": upload_form or (RosterUploadForm() if manage else None),
-        "upload_errors": upload_errors or [],
     })
 
 
@@ -466,7 +487,7 @@ def roster_export(request, pk):
     term = RosterTerm.objects.filter(pk=pk).first()
     if term is None:
         raise engine_access.deny(request, reason="roster_export")
-    columns = excel.roster_columns(term)
+    columns = excel.roster_columns()
     rows = []
     for entry in selectors.roster_entries(term):
         rows.append([entry.name, entry.get_gender_display(), entry.ethnicity, entry.birth_month.strftime("%Y-%m"),
@@ -487,22 +508,27 @@ def roster_template(request):
 @require_POST
 @login_required
 def roster_import(request):
+    """Upload → preview → confirm into the chosen term (``nomination.import_pages``)."""
     _only(request, access.can_manage_rosters(request.user), "roster_import")
+    context = {"title": _("导入代表委员名册"), "template_url": "nomination:roster_template",
+               "upload_url": reverse("nomination:rosters"), "confirm_url": reverse("nomination:roster_import")}
+    if "token" in request.POST:
+        def apply(rows, options, digest, source):
+            term = RosterTerm.objects.get(pk=options["term"])
+            return services.roster_import(actor=request.user, term=term, rows=rows, digest=digest, source=source)
+
+        return import_pages.confirm(
+            request, request.POST["token"], apply=apply, context=context,
+            done=lambda options: reverse("nomination:roster_term", args=[options["term"]]))
     form = RosterUploadForm(request.POST, request.FILES)
     if form.is_valid():
         term = form.cleaned_data["term"]
-        try:
-            rows = excel.roster_rows(form.cleaned_data["file"], term)
-            result = services.roster_import(actor=request.user, term=term, rows=rows)
-        except excel.WorkbookInvalid as error:
-            form.add_error("file", error.message)
-            return roster_index(request, upload_form=form, upload_errors=error.errors)
-        except ServiceError as error:
-            show_error(request, error, form)
-        else:
-            messages.success(request, _("%(term)s导入完成：新增 %(created)s 人，更新 %(updated)s 人，无变化 %(unchanged)s 人。") % {
-                "term": term, "created": result.created, "updated": result.updated, "unchanged": result.unchanged})
-            return redirect("nomination:roster_term", pk=term.pk)
+        preview = import_pages.upload(
+            request, form, columns=excel.roster_columns(), options={"term": term.pk},
+            context={**context, "title": _("导入代表委员名册：%(term)s") % {"term": term}},
+            plan=lambda rows, options: services.roster_import_plan(term=term, rows=rows)[0])
+        if preview is not None:
+            return preview
     return roster_index(request, upload_form=form)
 
 
@@ -552,7 +578,7 @@ def staffing(request):
                 return redirect(f"{request.path}?year={form.cleaned_data['year']}")
     elif request.method == "POST":
         raise engine_access.forbid(request, reason="staffing")
-    targets = list(selectors.staffing_targets(year))
+    targets = joint_selectors.staffing_targets(year)
     department = access.joint_department(user)
     for target in targets:
         target.can_confirm = department is not None and not access.confirmed_by(target, department)
@@ -576,7 +602,7 @@ def staffing_edit(request, pk):
     _only(request, access.can_manage_staffing(request.user), "staffing_edit")
     target = _target_or_404(request, pk)
     form = StaffingForm(request.POST or None, initial={
-        "year": target.year, "team": target.team, "required": target.required, "filled": target.filled,
+        "year": target.year, "team": target.team, "post_level": target.post_level, "required": target.required,
         "note": target.note})
     if request.method == "POST" and form.is_valid():
         try:
@@ -609,12 +635,34 @@ def staffing_confirm(request, pk):
 # --- statistics ---------------------------------------------------------------------------------------------------
 
 
-def _stats_params(request) -> tuple[datetime.date, int]:
+class StatsParamError(ValueError):
+    """An unusable statistics address (its message is shown to the user, in Chinese)."""
+
+
+def _stats_params(request) -> tuple[datetime.date, int, int]:
+    """``as_of`` (today when absent), the staffing year and the number of trend years; StatsParamError if unusable."""
+    text = request.GET.get("as_of", "")
     try:
-        as_of = datetime.date.fromisoformat(request.GET.get("as_of", ""))
+        as_of = stats.parse_day(text) if text else timezone.localdate()
+    except ValueError as error:
+        raise StatsParamError(str(error)) from None
+    year = _year(request)
+    if not 2000 <= year <= 2100:
+        raise StatsParamError(_("配备表年度须在 2000 至 2100 之间。"))
+    try:
+        trend_years = int(request.GET.get("years") or stats.TREND_YEARS)
     except ValueError:
-        as_of = timezone.localdate()
-    return as_of, _year(request)
+        trend_years = 0
+    if not 1 <= trend_years <= 10:
+        raise StatsParamError(_("趋势年数须在 1 至 10 之间。"))
+    return as_of, year, trend_years
+
+
+def _stats_error(request, error: StatsParamError):
+    return render(request, "nomination/statistics.html", {
+        "tables": [], "as_of": None, "year": timezone.localdate().year, "years": stats.TREND_YEARS,
+        "query": "", "charts": [], "error": str(error),
+    }, status=400)
 
 
 @engine_access.rule(ROLE)
@@ -622,10 +670,13 @@ def _stats_params(request) -> tuple[datetime.date, int]:
 @login_required
 def statistics(request):
     _only(request, access.can_view_statistics(request.user), "statistics")
-    as_of, year = _stats_params(request)
-    tables = stats.all_tables(as_of=as_of, year=year)
+    try:
+        as_of, year, trend_years = _stats_params(request)
+    except StatsParamError as error:
+        return _stats_error(request, error)
+    tables = stats.all_tables(as_of=as_of, year=year, trend_years=trend_years)
     return render(request, "nomination/statistics.html", {
-        "tables": tables, "as_of": as_of, "year": year, "query": request.GET.urlencode(),
+        "tables": tables, "as_of": as_of, "year": year, "years": trend_years, "query": request.GET.urlencode(),
         "charts": [t.chart() for t in tables],
     })
 
@@ -636,16 +687,50 @@ def _cell(value):
     return float(value) if isinstance(value, Decimal) else str(value)
 
 
+def statistics_sheets(tables: list[stats.Table]) -> list[tuple]:
+    """The export's sheets: each table's headers, rows and note exactly as the page shows them."""
+    sheets = []
+    for index, table in enumerate(tables, start=1):
+        rows = [[_cell(c) for c in row] for row in table.rows]
+        if table.note:
+            rows.append([str(table.note)])
+        # Excel refuses []:*?/\ in a sheet's name.
+        title = re.sub(r"[\[\]:*?/\\]", "、", f"{index}.{table.title}")
+        sheets.append((title, excel.simple_columns(table.headers), rows))
+    return sheets
+
+
 @engine_access.rule(ROLE)
 @require_GET
 @login_required
 def statistics_export(request):
     _only(request, access.can_view_statistics(request.user), "statistics_export")
-    as_of, year = _stats_params(request)
-    sheets = []
-    for index, table in enumerate(stats.all_tables(as_of=as_of, year=year), start=1):
-        rows = [[_cell(c) for c in row] for row in table.rows]
-        if table.note:
-            rows.append([str(table.note)])
-        sheets.append((f"{index}.{table.title}", excel.simple_columns(table.headers), rows))
+    try:
+        as_of, year, trend_years = _stats_params(request)
+    except StatsParamError as error:
+        return _stats_error(request, error)
+    sheets = statistics_sheets(stats.all_tables(as_of=as_of, year=year, trend_years=trend_years))
     return _xlsx(excel.workbook(sheets), _("党外干部统计-%(date)s.xlsx") % {"date": as_of.strftime("%Y%m%d")})
+
+
+@engine_access.rule(ROLE)
+@require_GET
+@login_required
+def statistics_people(request):
+    """The people one figure of the statistics page counts: the same filter, masked like every list."""
+    user = request.user
+    _only(request, access.can_view_statistics(user) and access.is_department_staff(user), "statistics_people")
+    dim, value = request.GET.get("dim", ""), request.GET.get("value", "")
+    try:
+        as_of, _year_param, _trend_years = _stats_params(request)
+        people = stats.people_counted(dim, value, as_of)
+    except StatsParamError as error:
+        return _stats_error(request, error)
+    except stats.InvalidDrillDown:
+        return _stats_error(request, StatsParamError(_("统计项不存在，请从统计页面的数字进入。")))
+    people = people.select_related("recommending_unit").order_by("name", "pk")
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "nomination/statistics_people.html", {
+        "page": page, "rows": [selectors.PersonRow(p) for p in page.object_list], "as_of": as_of,
+        "query": _query_without_page(request), "back": urlencode({"as_of": as_of.isoformat()}),
+    })

@@ -51,7 +51,7 @@ def retry_delay(*, attempts: int) -> float:
     base = getattr(settings, "TONGXIN_DELIVERY_BACKOFF_BASE", BACKOFF_BASE)
     cap = getattr(settings, "TONGXIN_DELIVERY_BACKOFF_MAX", BACKOFF_MAX)
     ceiling = min(cap, base * 3 ** (attempts - 1))
-    return random.uniform(ceiling / 2, ceiling)
+    return random.uniform(ceiling / 2, ceiling)  # nosec B311  # retry jitter, not a secret
 
 
 def deliver_one(*, delivery_id: int) -> bool:

@@ -1,6 +1,8 @@
 """Write notifications and their outbox rows; read and mark the in-product centre."""
 
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -54,6 +56,107 @@ def notify(
         ):
             transaction.on_commit(partial(tasks.queue_delivery, delivery.pk))
     return created_notifications
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message of :func:`notify_many`: to a person (``recipient``) or to a group audience (``audience``)."""
+
+    key: str
+    title: str
+    body: str = ""
+    link: str = ""
+    recipient: Any = None
+    audience: str = ""
+
+
+@transaction.atomic(savepoint=False)
+def notify_many(messages, *, channels: list[str] | None = None) -> list[Notification]:
+    """:func:`notify` for a batch of messages, in a fixed number of statements whatever their number.
+
+    Each message goes to its active recipient once per key, or is posted once per key to its audience's group
+    robots; a key already sent creates nothing. The notifications are one INSERT, their deliveries another (the
+    recipients' preferences read in one query); group messages likewise. Call it inside the caller's transaction.
+    """
+    unknown = set(channels or ()) - set(Delivery.Channel.values)
+    if unknown:
+        raise ValueError(f"Unknown notification channels: {sorted(unknown)}")
+    personal, seen = [], set()
+    for message in messages:
+        if message.recipient is not None and message.recipient.is_active and (message.recipient.pk, message.key) not in seen:
+            seen.add((message.recipient.pk, message.key))
+            personal.append(message)
+    group = [message for message in messages if message.audience]
+    created = _notify_people(personal, channels=channels) if personal else []
+    if group:
+        _broadcast_many(group, channels=channels)
+    return created
+
+
+def _notify_people(messages, *, channels) -> list[Notification]:
+    sent = set(
+        Notification.objects.filter(
+            recipient__in={message.recipient.pk for message in messages}, key__in={message.key for message in messages}
+        ).values_list("recipient_id", "key")
+    )
+    messages = [message for message in messages if (message.recipient.pk, message.key) not in sent]
+    if not messages:
+        return []
+    created = Notification.objects.bulk_create([
+        Notification(recipient=message.recipient, key=message.key, title=str(message.title)[:200],
+                     body=str(message.body), link=message.link)
+        for message in messages
+    ])
+    _load_preferences([message.recipient for message in messages])
+    deliveries = []
+    for notification, message in zip(created, messages, strict=True):
+        names = channels_for(message.recipient)
+        if channels is not None:
+            names = [name for name in names if name in channels]
+        deliveries += [Delivery(notification=notification, channel=name) for name in names]
+    for delivery in Delivery.objects.bulk_create(deliveries):
+        transaction.on_commit(partial(tasks.queue_delivery, delivery.pk))
+    return created
+
+
+def _load_preferences(users) -> None:
+    """Read the saved channel preferences of many users in one query (``channels.preference_for`` caches them)."""
+    missing = {user.pk: user for user in users if getattr(user, "_notification_preference", None) is None}
+    if not missing:
+        return
+    saved = {preference.user_id: preference for preference in Preference.objects.filter(user_id__in=missing)}
+    for user_id, user in missing.items():
+        user._notification_preference = saved.get(user_id) or Preference(user=user)
+
+
+def _broadcast_many(messages, *, channels) -> None:
+    endpoints = WebhookEndpoint.objects.filter(audience__in={message.audience for message in messages},
+                                               is_active=True)
+    if channels is not None:
+        endpoints = endpoints.filter(channel__in=channels)
+    by_audience: dict[str, list[WebhookEndpoint]] = {}
+    for endpoint in endpoints:
+        by_audience.setdefault(endpoint.audience, []).append(endpoint)
+    messages = [message for message in messages if message.audience in by_audience]
+    if not messages:
+        return
+    posted = set(Broadcast.objects.filter(audience__in=by_audience, key__in={message.key for message in messages})
+                 .values_list("audience", "key"))
+    fresh = {}
+    for message in messages:
+        fresh.setdefault((message.audience, message.key), message)
+    fresh = [message for pair, message in fresh.items() if pair not in posted]
+    if not fresh:
+        return
+    created = Broadcast.objects.bulk_create([
+        Broadcast(audience=message.audience, key=message.key, title=str(message.title)[:200], body=str(message.body),
+                  link=message.link)
+        for message in fresh
+    ])
+    deliveries = [Delivery(broadcast=broadcast, endpoint=endpoint, channel=endpoint.channel)
+                  for broadcast in created for endpoint in by_audience[broadcast.audience]]
+    for delivery in Delivery.objects.bulk_create(deliveries):
+        transaction.on_commit(partial(tasks.queue_delivery, delivery.pk))
 
 
 def _broadcast(*, audiences, key: str, title: str, body: str, link: str, channels: list[str] | None) -> None:

@@ -53,6 +53,14 @@ def is_proposer(user, proposal: Proposal) -> bool:
     return user.is_authenticated and (proposal.first_proposer_id == user.pk or proposal.submitted_by_id == user.pk)
 
 
+def can_see_contacts(user, proposal: Proposal) -> bool:
+    """The proposer's phone and address, unmasked: the proposal office and the proposer, not the handling units.
+
+    The one rule for the case page, its print and any export (a unit reaches the proposer through the contact log).
+    """
+    return is_staff_reader(user) or is_proposer(user, proposal)
+
+
 def can_edit(user, proposal: Proposal) -> bool:
     """The proposer edits only a draft or a returned proposal; staff may edit what they entered for a member."""
     return proposal.status in (ProposalStatus.DRAFT, ProposalStatus.RETURNED) and is_proposer(user, proposal)

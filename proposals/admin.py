@@ -8,8 +8,10 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from workflows import masking
 from workflows.admin_audit import AuditedAdminMixin, record_change, snapshot
 from workflows.admin_audit import diff as field_diff
+from workflows.admin_roles import NoCaseContentsMixin
 from workflows.imports import ImportAdminMixin
 
 from .history_import import HistoryImporter
@@ -113,13 +115,15 @@ class MemberAdminForm(forms.ModelForm):
 
 
 @admin.register(Member)
-class MemberAdmin(AuditedAdminMixin, ImportAdminMixin, admin.ModelAdmin):
+class MemberAdmin(NoCaseContentsMixin, AuditedAdminMixin, ImportAdminMixin, admin.ModelAdmin):
     form = MemberAdminForm
     importer = RosterImporter()
-    list_display = ["name", "term", "sector", "group", "affiliation", "is_standing", "phone", "is_active", "user"]
+    list_display = ["name", "term", "sector", "group", "affiliation", "is_standing", "masked_phone", "is_active",
+                    "user"]
     list_filter = ["term", "sector", "affiliation", "is_standing", "is_active"]
     list_select_related = ["term", "user"]
-    search_fields = ["name", "phone", "work_unit", "user__username"]
+    # No search by phone: it is encrypted at rest (workflows.fields), so the database cannot compare it.
+    search_fields = ["name", "work_unit", "user__username"]
     autocomplete_fields = ["user"]
     fieldsets = [
         (None, {"fields": ["term", "user", "name"]}),
@@ -128,6 +132,11 @@ class MemberAdmin(AuditedAdminMixin, ImportAdminMixin, admin.ModelAdmin):
         (_("状态"), {"fields": ["is_active"],
                      "description": _("委员离任时取消“在册”，不要删除：名册记录与其提案相关联。")}),
     ]
+
+    @admin.display(description=_("电话"))
+    def masked_phone(self, obj):
+        # Lists show the masked form, as on every page; the change form shows the value to whoever edits it.
+        return masking.mask(masking.PHONE, obj.phone)
 
 
 @admin.register(Topic)
@@ -158,7 +167,7 @@ class ProposalSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(ImportAdminMixin, admin.ModelAdmin):
+class ProposalAdmin(NoCaseContentsMixin, ImportAdminMixin, admin.ModelAdmin):
     """Read-only here: proposals change only through their services. The list carries the history import."""
 
     importer = HistoryImporter()

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from workflows.fields import EncryptedCharField
 from workflows.models import Unit
 
 
@@ -72,9 +73,10 @@ class Member(models.Model):
     affiliation = models.CharField(_("政治面貌"), max_length=20, choices=Affiliation.choices)
     is_standing = models.BooleanField(_("常委"), default=False)
     work_unit = models.CharField(_("工作单位"), max_length=100, blank=True)
-    address = models.CharField(_("通讯地址"), max_length=200, blank=True)
+    # Personal contact details: encrypted at rest (workflows.fields); the roster import matches phones in Python.
+    address = EncryptedCharField(_("通讯地址"), max_length=200, blank=True)
     postcode = models.CharField(_("邮编"), max_length=10, blank=True)
-    phone = models.CharField(_("电话"), max_length=40, blank=True)
+    phone = EncryptedCharField(_("电话"), max_length=40, blank=True)
     is_active = models.BooleanField(_("在册"), default=True)
 
     class Meta:
@@ -179,7 +181,7 @@ class Proposal(models.Model):
     )
     organisation_name = models.CharField(_("提案单位"), max_length=100, blank=True)
     contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=40, blank=True)
+    contact_phone = EncryptedCharField(_("联系电话"), max_length=40, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("录入人")
     )
@@ -537,7 +539,7 @@ class Reply(models.Model):
     publicity_reason = models.CharField(_("不公开理由"), max_length=200, blank=True)
     summary = models.TextField(_("公开摘要"), max_length=2000, blank=True)
     contact_person = models.CharField(_("联系人"), max_length=50)
-    contact_phone = models.CharField(_("联系电话"), max_length=40)
+    contact_phone = EncryptedCharField(_("联系电话"), max_length=40)
     document_token = models.CharField(max_length=40, blank=True, editable=False)
     document = models.FileField(_("答复函文件"), upload_to=reply_document_path, blank=True)
     document_name = models.CharField(max_length=200, blank=True)

@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from workflows.admin_roles import register_admin_page_roles
 from workflows.roles import ROLE_LABELS
 
 MEMBER = "cppcc_member"
@@ -21,6 +22,11 @@ ROLES = {
             "proposals.review_proposal",
             "proposals.view_all_proposals",
             "proposals.submit_for_member",
+            # The 委员 roster (with its contacts) is the 提案委's register, kept in admin; never the three
+            # administrators' (三员分立: no personal data).
+            "proposals.view_member",
+            "proposals.add_member",
+            "proposals.change_member",
         ],
     ),
     STAFF_HEAD: (
@@ -43,6 +49,7 @@ ROLES = {
 
 
 ROLE_LABELS.update({code: label for code, (label, _perms) in ROLES.items()})
+register_admin_page_roles(STAFF)
 
 
 def ensure_roles(**kwargs):

@@ -220,8 +220,9 @@ def apply(rows, options, *, actor, digest=None, source="") -> Plan:
             user = _account(user_model, account, values["name"], options.get("password", ""))
             if not user.groups.filter(pk=member_group.pk).exists():
                 user.groups.add(member_group)
-                audit.record(subject=user, action="setup.import_updated", actor=actor,
-                             comment=_("角色：+ %(role)s") % {"role": role_label(roles.MEMBER)},
+                # A new account is recorded as imported (created), one on file as updated.
+                audit.record(subject=user, action="setup.import_updated" if account["existing"] else "setup.imported",
+                             actor=actor, comment=_("角色：+ %(role)s") % {"role": role_label(roles.MEMBER)},
                              changes={"fields": [[str(_("角色")), "", str(role_label(roles.MEMBER))]]})
             member = Member(term=term, user=user, **values)
             member.save()

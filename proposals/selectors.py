@@ -170,3 +170,25 @@ def co_opinions(assignment):
         return CoOpinion.objects.filter(assignment=assignment).select_related("assignment__unit", "submitted_by")
     return (CoOpinion.objects.filter(assignment__proposal_id=assignment.proposal_id)
             .select_related("assignment__unit", "submitted_by"))
+
+
+# --- session-time bulk pages (批量立案, 交办方案) ----------------------------------------------------------------
+
+
+def awaiting_my_decision(user):
+    """Proposals whose 审定 the user holds now: the 审定 items of their 待办 (their own, a delegating principal's,
+    or claimed), read from the one worklist in one query, then the proposals still under review."""
+    from . import chains
+
+    items = work.inbox(user, step=f"stage:{chains.REVIEW}:decision",
+                       case_type=ContentType.objects.get_for_model(Proposal))
+    ids = {int(case_id) for case_id in items.values_list("case_id", flat=True)}
+    return (Proposal.objects.filter(pk__in=ids, status=ProposalStatus.SUBMITTED)
+            .select_related("term", "session", "topic", "first_proposer").order_by("submitted_at", "pk"))
+
+
+def awaiting_assignment():
+    """Proposals filed (立案) and not yet assigned, in number order, with the units the review suggested."""
+    return (Proposal.objects.filter(status=ProposalStatus.ACCEPTED)
+            .select_related("term", "session", "topic", "first_proposer")
+            .prefetch_related("suggested_units").order_by("term_id", "year", "serial", "pk"))

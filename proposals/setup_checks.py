@@ -18,7 +18,8 @@ def current_term() -> list[Finding]:
     findings = []
     if not term.members.exists():
         findings.append(Finding(title=_("本届尚无委员名单"),
-                                detail=_("没有委员就无人能提交或联名提案：请逐个添加，或从 Excel 导入委员名单。"),
+                                detail=_("没有委员就无人能提交或联名提案：请提案委工作人员逐个添加，或从 Excel 导入委员名单"
+                                         "（名单含联系方式，三员不经手）。"),
                                 link=reverse("admin:proposals_member_changelist")))
     if not term.sessions.exists():
         findings.append(Finding(title=_("本届尚未设置会次"),

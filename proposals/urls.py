@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import bulk_views, views
 
 app_name = "proposals"
 urlpatterns = [
     path("", views.proposal_list, name="list"),
     path("mine/", views.my_proposals, name="mine"),
+    path("bulk/accept/", bulk_views.bulk_accept, name="bulk_accept"),
+    path("bulk/assign/", bulk_views.bulk_assign, name="bulk_assign"),
     path("new/", views.proposal_create, name="create"),
     path("<int:pk>/", views.proposal_detail, name="detail"),
     path("<int:pk>/edit/", views.proposal_edit, name="edit"),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from workflows import access as engine_access
-from workflows import audit, locks, stages
+from workflows import audit, locks, masking, stages
 from workflows import selectors as workflow_selectors
 from workflows.errors import ServiceError, StaleStateError
 from workflows.feedback import show_error
@@ -279,7 +279,7 @@ def proposal_detail(request, pk, review_form=None, assign_form=None, forms=None)
         "can_review": decision is not None,
         "can_assign": access.can_assign(user, proposal),
         "my_unit_ids": set(UnitMembership.objects.filter(user=user).values_list("unit_id", flat=True)),
-        "show_contacts": access.is_staff_reader(user) or access.is_proposer(user, proposal),
+        "show_contacts": access.can_see_contacts(user, proposal),
         "withdraw_form": ReasonForm(),
         "replies": [
             (reply, workflow_selectors.chain_panel(user, reply.chain) if reply.chain_id else None)
@@ -447,7 +447,14 @@ def proposal_print(request, pk):
     proposal = _proposal_or_404(request, pk)
     proposal = selectors.with_relations(Proposal.objects.filter(pk=proposal.pk))[0]
     member = access.current_member(proposal.first_proposer, proposal.term) if proposal.first_proposer else None
-    return render(request, "proposals/print_proposal.html", {"proposal": proposal, "member": member})
+    # The same masking as the case page: a handling unit's print shows the proposer's phone and address masked.
+    unmasked = access.can_see_contacts(request.user, proposal)
+    phone = (member.phone if member else "") or proposal.contact_phone
+    return render(request, "proposals/print_proposal.html", {
+        "proposal": proposal, "member": member,
+        "phone": masking.display(masking.PHONE, phone, unmasked=unmasked),
+        "address": masking.display(masking.ADDRESS, member.address if member else "", unmasked=unmasked),
+    })
 
 
 # --- staff list ------------------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Make sure what `make test` needs is installed and running on this machine:
-# PostgreSQL and Redis on loopback, Debian's chromium and the Noto CJK fonts.
+# PostgreSQL and Redis on loopback, Debian's chromium and the Noto CJK fonts, and Debian's nginx (installed only: the
+# multi-node check, deploy/multinode/run.sh, runs it with its own config; the system service is never enabled).
+# `ensure_services.sh nginx` (or any of postgresql, redis, browser, nginx) ensures only those.
 # As root it installs (apt) and starts what is missing; otherwise it stops with the exact command to run.
 # A DATABASE_URL or CELERY_BROKER_URL given by the caller points elsewhere: that service is then not checked.
 set -euo pipefail
@@ -98,7 +100,32 @@ ensure_browser() {
     [ "${#missing[@]}" = 0 ] || apt_install "${missing[@]}"
 }
 
+ensure_nginx() {
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] && return
+    # nginx-light: the smallest of Debian's nginx builds, with the proxy and upstream modules the check uses.
+    # Debian's package starts and enables the system service on a machine run by systemd: stop and disable it at
+    # once, the check runs its own nginx on an unprivileged loopback port.
+    apt_install nginx-light
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+        systemctl disable --now nginx >/dev/null 2>&1 || true
+    fi
+}
+
+if [ "$#" -gt 0 ]; then
+    for service in "$@"; do
+        case "$service" in
+            postgresql) ensure_postgresql ;;
+            redis) ensure_redis ;;
+            browser) ensure_browser ;;
+            nginx) ensure_nginx ;;
+            *) echo "ensure_services: unknown service $service (postgresql, redis, browser, nginx)" >&2; exit 2 ;;
+        esac
+    done
+    echo "ensure_services: $* ready"
+    exit 0
+fi
 [ -n "${DATABASE_URL:-}" ] || ensure_postgresql
 [ -n "${CELERY_BROKER_URL:-}" ] || ensure_redis
 ensure_browser
-echo "ensure_services: PostgreSQL, Redis, chromium and fonts-noto-cjk are ready"
+ensure_nginx
+echo "ensure_services: PostgreSQL, Redis, chromium, fonts-noto-cjk and nginx are ready"

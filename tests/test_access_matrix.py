@@ -50,7 +50,8 @@ def test_every_url_pattern_has_an_access_rule():
 def fill(route, *, proposal, assignment, attachment, extension=None, task=None, run=None, item=None):
     """Put the ids of out-of-scope objects into a route, by what the route is about."""
     route = route.replace("^", "").replace("$", "")
-    values = {"attachment_pk": attachment.pk, "extension_pk": extension.pk if extension else 0}
+    values = {"attachment_pk": attachment.pk, "extension_pk": extension.pk if extension else 0,
+              "token": "0" * 32}  # nomination's stored files (photo, case documents) are named by token
     if route.startswith("chains/tasks/"):
         values["pk"] = task.pk if task else 0
     elif route.startswith("chains/runs/"):
@@ -118,6 +119,25 @@ def test_work_item_pages_carry_the_object_rule():
     rules = {route: rule_of(pattern) for route, pattern in own_patterns() if route.startswith("work/")}
 
     assert rules == {"work/<int:pk>/claim/": access.OBJECT, "work/<int:pk>/release/": access.OBJECT}
+
+
+# The session-time bulk pages (批量立案, 交办方案) belong to the role that holds each single action; every other staff
+# role is refused them too (404 + audit), not only the roles without any scope above.
+BULK_PAGES = {"/proposals/bulk/accept/": ("head", "staff"), "/proposals/bulk/assign/": ("office",)}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", sorted(BULK_PAGES))
+def test_bulk_pages_serve_only_the_roles_of_their_single_action(client, world, url):
+    for username in ("member1", "staff", "head", "office", "unit1", "unitlead1", "outsider"):
+        client.force_login(getattr(world, username))
+        before = AuditEvent.objects.filter(action="access_denied").count()
+        status = client.get(url).status_code
+        if username in BULK_PAGES[url]:
+            assert status == 200, (username, url)
+        else:
+            assert status == 404, (username, url, status)
+            assert AuditEvent.objects.filter(action="access_denied").count() == before + 1, (username, url)
 
 
 def test_a_claimed_step_cannot_be_released_by_another_role_and_is_not_revealed(client, world):

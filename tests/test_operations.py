@@ -1,6 +1,7 @@
 """Operations: settings that only read the environment, production refusals, structured logs, the health endpoint,
 optional error reporting, and the embedded broker that never shows a consumer half a message."""
 
+import base64
 import json
 import logging
 import os
@@ -31,6 +32,7 @@ def production_env(tmp_path):
         "PATH": os.environ["PATH"], "LANG": "C.UTF-8", "DJANGO_SETTINGS_MODULE": "config.settings",
         "TONGXIN_VAR_DIR": str(tmp_path / "var"), "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "example.org", "TONGXIN_HMAC_KEY": secrets.token_urlsafe(32),
+        "TONGXIN_FIELD_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "TONGXIN_SMS_BACKEND": "notifications.sms.LoggingBackend",
         **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),
     }
@@ -39,7 +41,7 @@ def production_env(tmp_path):
 SETUP = "import django; django.setup(); from django.conf import settings; "
 
 
-@pytest.mark.parametrize("missing", ["TONGXIN_HMAC_KEY", "CELERY_BROKER_URL", "TONGXIN_SMS_BACKEND"])
+@pytest.mark.parametrize("missing", ["TONGXIN_HMAC_KEY", "TONGXIN_FIELD_KEYS", "CELERY_BROKER_URL", "TONGXIN_SMS_BACKEND"])
 def test_production_refuses_to_start_without_a_separate_hmac_key_a_broker_or_an_sms_choice(production_env, missing):
     del production_env[missing]
 

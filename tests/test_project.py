@@ -1,5 +1,6 @@
 """Project-wide guarantees: production settings, one state per case, import layers, deployable static files."""
 
+import base64
 import importlib
 import json
 import os
@@ -34,6 +35,7 @@ def production_env(tmp_path):
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "example.org",
         "TONGXIN_HMAC_KEY": secrets.token_urlsafe(32),
+        "TONGXIN_FIELD_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "TONGXIN_SMS_BACKEND": "notifications.sms.LoggingBackend",
         **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),

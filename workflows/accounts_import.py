@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import audit, passwords
+from . import admin_roles, audit, passwords
 from .admin_audit import describe, field_display
 from .imports import CellError, Column, Importer, Plan, RowPlan, UploadForm, check_plan, column_for
 from .models import Unit, UnitMembership
@@ -88,7 +88,8 @@ def plan(rows, options=None) -> tuple[Plan, list]:
             continue
         seen[username] = number
         user = users.get(username)
-        errors = _check(number, record, user, group_by_text, units, groups)
+        errors = _check(number, record, user, group_by_text, units, groups,
+                        may_set_roles=(options or {}).get("may_set_roles", False))
         if errors:
             result.errors.extend(errors)
             continue
@@ -121,8 +122,15 @@ def plan(rows, options=None) -> tuple[Plan, list]:
     return result, actions
 
 
-def _check(number, record, user, group_by_text, units, groups) -> list[CellError]:
+def _check(number, record, user, group_by_text, units, groups, *, may_set_roles: bool) -> list[CellError]:
     errors = []
+    roles = record.get("roles", ())
+    # 三员分立: roles are the security administrator's to give, and the three administrator roles are given one by one
+    # on the account page (where their exclusions are checked), never by a sheet.
+    if roles and not may_set_roles:
+        errors.append(CellError(number, _("角色"), _("角色由安全管理员设定：请删去“角色”列的内容，或请安全管理员导入。")))
+    elif any(text in group_by_text and group_by_text[text].name in admin_roles.ADMIN_ROLES for text in roles):
+        errors.append(CellError(number, _("角色"), _("系统管理员、安全管理员、审计管理员只能在账号页面逐个设定。")))
     if user is None and "first_name" not in record:
         errors.append(CellError(number, _("姓名"), _("新建账号必填。")))
     if "email" in record:
@@ -205,4 +213,6 @@ class AccountImporter(Importer):
         return plan(rows, options)[0]
 
     def apply(self, rows, options, *, actor, digest, source=""):
+        # Who may give roles is decided by who confirms, not by what the preview was staged with.
+        options = {**options, "may_set_roles": admin_roles.may_edit_roles(actor)}
         return apply(rows, options, actor=actor, digest=digest, source=source)

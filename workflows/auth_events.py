@@ -7,7 +7,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy
 
-from . import audit, passwords
+from . import audit, passwords, two_factor
 from .access import client_ip
 from .security import LOGIN_AT, PASSWORD_DUE, SEEN_AT
 
@@ -18,6 +18,12 @@ audit.ACTION_LABELS.update({
     "auth.locked_out": gettext_lazy("登录失败次数过多，已锁定"),
     "auth.session_expired": gettext_lazy("登录超时"),
     "auth.password_changed": gettext_lazy("修改密码"),
+    "auth.2fa_verified": gettext_lazy("两步验证通过"),
+    "auth.2fa_failed": gettext_lazy("两步验证失败"),
+    "auth.2fa_enrolled": gettext_lazy("启用两步验证"),
+    "auth.2fa_reset": gettext_lazy("重置两步验证"),
+    "auth.2fa_recovery_renewed": gettext_lazy("重新生成恢复码"),
+    "auth.recovery_code_used": gettext_lazy("使用恢复码登录"),
 })
 
 
@@ -28,6 +34,8 @@ def logged_in(sender, request, user, **kwargs):
         # The session's clocks start here, and the password rule is looked up once (then once a minute).
         request.session[LOGIN_AT] = request.session[SEEN_AT] = now
         request.session[PASSWORD_DUE] = passwords.needs_change(user)
+        # Whether the session owes a second factor, looked up once here (then once a minute).
+        two_factor.refresh(request, user)
     audit.record(subject=None, actor=user, action="auth.login", ip_address=client_ip(request) if request else None)
 
 

@@ -3,7 +3,8 @@ with a manifest of SHA-256 checksums, the migration state and fingerprints of th
 
 A restore checks every checksum before it touches anything, refuses an archive from a newer code base (unknown
 migrations) and refuses different secrets unless told to re-key: SECRET_KEY signs sessions and tokens, and
-TONGXIN_HMAC_KEY makes the ID-number duplicate index, so a restore under other keys silently breaks both.
+TONGXIN_HMAC_KEY makes the ID-number duplicate index, so a restore under other keys silently breaks both;
+TONGXIN_FIELD_KEYS opens the personal data encrypted at rest, which no other key can read.
 """
 
 import hashlib
@@ -27,7 +28,7 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 MEDIA_PREFIX = "media/"
 # The secrets whose fingerprints a backup records (never their values).
-SECRETS = ("SECRET_KEY", "TONGXIN_HMAC_KEY")
+SECRETS = ("SECRET_KEY", "TONGXIN_HMAC_KEY", "TONGXIN_FIELD_KEYS")
 
 
 class BackupError(Exception):
@@ -84,7 +85,8 @@ def _dump_database(target: Path) -> str:
     vendor = connection.vendor
     if vendor == "postgresql":
         args, env = _pg_env(connection.settings_dict)
-        subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(target), *args],
+        # PostgreSQL client tools from PATH, an argument list without a shell (connection values as arguments).
+        subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(target), *args],  # nosec B603 B607
                        check=True, env=env, capture_output=True)
         return "database.pgdump"
     if vendor == "sqlite":
@@ -182,7 +184,8 @@ def check(manifest: dict, *, rekey: bool) -> list[str]:
         message = "The backup was made with other %s." % ", ".join(different)
         if not rekey:
             raise BackupError(message + " Set the same keys in the environment, or pass --rekey to restore anyway "
-                              "(sessions end; run rehash_id_numbers afterwards for a new TONGXIN_HMAC_KEY).")
+                              "(sessions end; run rehash_id_numbers afterwards for a new TONGXIN_HMAC_KEY; keep the "
+                              "backup's TONGXIN_FIELD_KEYS in the list, or its personal data cannot be read).")
         warnings.append(message + " Restoring under the new keys (--rekey).")
     return warnings
 
@@ -193,7 +196,8 @@ def _restore_database(manifest: dict, scratch: Path) -> None:
     connections.close_all()
     if connection.vendor == "postgresql":
         args, env = _pg_env(settings_dict)
-        subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
+        # As pg_dump above: a client tool from PATH, an argument list, no shell.
+        subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",  # nosec B603 B607
                         "--single-transaction", "--exit-on-error", *args, str(dump)],
                        check=True, env=env, capture_output=True)
     else:

@@ -96,6 +96,9 @@ class SlotSpec:
     overdue_supervisors: Callable | None = None
     # whose 督办看板 lists the late tasks (``subjects.register_board``)
     board: str = ""
+    # (subject, task) -> None, raising ServiceError when the task may not take a 同意 yet (e.g. a drafting stage
+    # without its draft): the domain's precondition, checked by ``stages.approve`` whatever page the 同意 comes from.
+    before_approve: Callable | None = None
 
     def required_keys(self) -> dict[str, StageSpec]:
         return {stage.key: stage for stage in self.stages if stage.required}

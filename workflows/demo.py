@@ -12,7 +12,7 @@ from django.utils import timezone
 from . import calendar, due, reminders, subjects
 from .models import DueItem, Unit, UnitMembership
 
-DEMO_PASSWORD = "Tongxin@2026"
+DEMO_PASSWORD = "Tongxin@2026"  # nosec B105  # the demo accounts' published password (README); DEBUG only
 SEEDERS: list[tuple[int, object]] = []
 
 

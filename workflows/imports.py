@@ -1,4 +1,5 @@
-"""Excel imports for set-up (members, accounts, earlier years' proposals), in two steps that never destroy:
+"""Excel imports (members, accounts, earlier years' proposals; the pool and rosters of ``nomination``), in two steps
+that never destroy:
 upload → preview (new rows, changed fields old → new, unchanged rows, errors by row and column) → confirm.
 
 The parsed upload is kept in the user's session under a random token; the confirm button posts that token and the
@@ -47,6 +48,7 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 YES = {"是", "y", "yes", "true", "1", "√", "✓"}
 NO = {"否", "n", "no", "false", "0", "×"}
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 SESSION_KEY = "setup_imports"
 MAX_STAGED = 3  # uploads kept per session while their previews are open
 
@@ -67,8 +69,9 @@ class ImportInvalid(ServiceError):
 
 @dataclass(frozen=True)
 class Column:
-    """One column of an import sheet. ``kind``: text, code (NFKC, e.g. a phone or an account), int, date, bool,
-    choice (a label, an alias or a stored value of ``choices``), list (names separated by 、,，;；)."""
+    """One column of an import sheet. ``kind``: text, code (NFKC, e.g. a phone or an account), int, date, month
+    (a year and month: the month's first day), date_or_month (either), bool, choice (a label, an alias or a stored
+    value of ``choices``), list (names separated by 、,，;；)."""
 
     key: str
     header: str
@@ -119,10 +122,14 @@ def cell_text(value, *, code: bool = False) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).replace("\u3000", " ").strip()
+    # An export neutralises text a spreadsheet would run as a formula ('=…); read it back as it was typed.
+    if text.startswith("'") and text[1:2] in FORMULA_PREFIXES:
+        text = text[1:]
     return unicodedata.normalize("NFKC", text) if code else _digits(text)
 
 
-def _parse_date(raw) -> datetime.date:
+def _parse_date(raw, *, month: bool = False) -> datetime.date:
+    """A date; with ``month`` a year and month alone (1985-03, 198503) also reads, as the month's first day."""
     if isinstance(raw, datetime.datetime):
         return raw.date()
     if isinstance(raw, datetime.date):
@@ -131,8 +138,10 @@ def _parse_date(raw) -> datetime.date:
     for separator in ("/", "."):
         text = text.replace(separator, "-")
     parts = [p for p in text.split("-") if p]
-    if len(parts) == 1 and len(parts[0]) == 8 and parts[0].isdigit():
-        parts = [parts[0][:4], parts[0][4:6], parts[0][6:]]
+    if len(parts) == 1 and len(parts[0]) in (6, 8) and parts[0].isdigit():
+        parts = [parts[0][:4], parts[0][4:6], *([parts[0][6:]] if len(parts[0]) == 8 else [])]
+    if month and len(parts) == 2:
+        parts.append("1")
     if len(parts) != 3:
         raise ValueError
     return datetime.date(*(int(p) for p in parts))
@@ -140,7 +149,7 @@ def _parse_date(raw) -> datetime.date:
 
 def convert(column: Column, raw):
     """One non-empty cell to its JSON-safe value; raise ValueError with the Chinese reason."""
-    text = cell_text(raw, code=column.kind in ("code", "int", "date"))
+    text = cell_text(raw, code=column.kind in ("code", "int", "date", "month", "date_or_month"))
     if column.kind in ("text", "code"):
         if column.max_length and len(text) > column.max_length:
             raise ValueError(_("超过 %(limit)s 个字（现为 %(length)s 个字）。") % {
@@ -156,6 +165,13 @@ def convert(column: Column, raw):
             return _parse_date(raw).isoformat()
         except (TypeError, ValueError):
             raise ValueError(_("日期格式不正确，请按 2024-03-15 填写。")) from None
+    if column.kind in ("month", "date_or_month"):
+        try:
+            value = _parse_date(raw, month=True)
+        except (TypeError, ValueError):
+            example = "1985-03" if column.kind == "month" else _("1985-03-15 或 1985-03")
+            raise ValueError(_("日期格式不正确，请按 %(example)s 填写。") % {"example": example}) from None
+        return (value.replace(day=1) if column.kind == "month" else value).isoformat()
     if column.kind == "bool":
         if text.lower() in YES:
             return True
@@ -349,20 +365,26 @@ def _staged(request) -> dict:
     return request.session.get(SESSION_KEY, {})
 
 
-def _stage(request, payload: dict) -> str:
-    staged = dict(_staged(request))
-    while len(staged) >= MAX_STAGED:
-        staged.pop(next(iter(staged)))
+def staged(request, token: str) -> dict | None:
+    """The payload an earlier preview kept under ``token`` in this session, or None when it is gone."""
+    return _staged(request).get(token)
+
+
+def stage(request, payload: dict) -> str:
+    """Keep a previewed upload (JSON-safe ``payload``) in the session until it is confirmed; return its token."""
+    kept = dict(_staged(request))
+    while len(kept) >= MAX_STAGED:
+        kept.pop(next(iter(kept)))
     token = secrets.token_urlsafe(16)
-    staged[token] = payload
-    request.session[SESSION_KEY] = staged
+    kept[token] = payload
+    request.session[SESSION_KEY] = kept
     return token
 
 
-def _unstage(request, token: str):
-    staged = dict(_staged(request))
-    staged.pop(token, None)
-    request.session[SESSION_KEY] = staged
+def unstage(request, token: str):
+    kept = dict(_staged(request))
+    kept.pop(token, None)
+    request.session[SESSION_KEY] = kept
 
 
 class ImportAdminMixin:
@@ -379,6 +401,10 @@ class ImportAdminMixin:
 
     def may_import(self, request) -> bool:
         return all(request.user.has_perm(p) for p in self.importer.permissions)
+
+    def import_options(self, request) -> dict:
+        """Options that depend on who imports (JSON-safe), added to the upload form's."""
+        return {}
 
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
@@ -414,17 +440,17 @@ class ImportAdminMixin:
             except ImportInvalid as error:
                 form.add_error("file", error.message)
             else:
-                options = importer.options(form)
+                options = {**importer.options(form), **self.import_options(request)}
                 plan = importer.plan(sheet.rows, options)
                 plan.errors = sheet.errors + plan.errors
                 payload = {"rows": sheet.rows, "options": options, "file": upload.name[:200],
                            "digest": plan.digest, "errors": len(plan.errors)}
-                token = _stage(request, payload) if not plan.errors else ""
+                token = stage(request, payload) if not plan.errors else ""
                 return self._preview(request, token=token, payload=payload, plan=plan)
         return self._render(request, "admin/imports/upload.html", form=form)
 
     def _confirm(self, request, token: str):
-        payload = _staged(request).get(token)
+        payload = staged(request, token)
         if payload is None:
             messages.error(request, str(ImportInvalid("expired").message))
             return redirect(request.path)
@@ -435,11 +461,11 @@ class ImportAdminMixin:
             messages.error(request, error.message)
             if error.plan is None:
                 return redirect(request.path)
-            _unstage(request, token)
+            unstage(request, token)
             payload = {**payload, "digest": error.plan.digest}
-            new_token = _stage(request, payload) if not error.plan.errors else ""
+            new_token = stage(request, payload) if not error.plan.errors else ""
             return self._preview(request, token=new_token, payload=payload, plan=error.plan)
-        _unstage(request, token)
+        unstage(request, token)
         messages.success(request, _("导入完成：新增 %(new)s 条，更新 %(changed)s 条，未变 %(unchanged)s 条。")
                          % plan.counts())
         opts = self.model._meta

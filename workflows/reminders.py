@@ -6,8 +6,9 @@ an escalation set to begin as soon as the item is overdue (0 days), which falls 
 Also here: 催办 (:func:`urge`), the daily digest (:func:`send_digest`) and the 督查室 board's counts.
 """
 
+import hashlib
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -18,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from notifications.services import notify
+from notifications.services import Message, notify
 
-from . import audit, locks, subjects
+from . import audit, dashboard, locks, subjects
 from .calendar import CHINA, add_working_days, is_working_day, working_days_between
 from .errors import ServiceError, StaleStateError
 from .models import DueAction, DueItem, DueUrge
@@ -84,14 +85,20 @@ def day_start(day: date) -> datetime:
 
 def _escalation_at(due_at: datetime, due_day: date, days_after: int) -> datetime:
     # 0 means "as soon as it is overdue"; otherwise the start of that working day after the due day.
-    return due_at if days_after == 0 else day_start(add_working_days(due_day, days_after))
+    return due_at if days_after == 0 else _working_day_start(due_day, days_after)
+
+
+def _working_day_start(day: date, days: int) -> datetime:
+    """The start of the working day ``days`` working days from ``day``; a sweep batch asks it once per day and
+    distance (``subjects.memo``), not once per item."""
+    return subjects.memo(("working_day_start", day, days), lambda: day_start(add_working_days(day, days)))
 
 
 def schedule(*, due_at: datetime, policy: Policy) -> list[Step]:
     """Every step of one due-date version, in no particular order."""
     due_day = due_at.astimezone(CHINA).date()
     steps = [
-        Step(Kind.REMINDER, Level.BLUE, offset, day_start(add_working_days(due_day, -offset)))
+        Step(Kind.REMINDER, Level.BLUE, offset, _working_day_start(due_day, -offset))
         for offset in policy.reminder_offsets
     ]
     yellow_at = _escalation_at(due_at, due_day, policy.yellow_after_days)
@@ -171,7 +178,8 @@ def _due_text(due_at: datetime) -> str:
 
 
 def overdue_days(due_at: datetime, today: date) -> int:
-    return max(0, working_days_between(due_at.astimezone(CHINA).date(), today))
+    due_day = due_at.astimezone(CHINA).date()
+    return subjects.memo(("overdue_days", due_day, today), lambda: max(0, working_days_between(due_day, today)))
 
 
 def message(*, step: Step, item: DueItem, resolution: Resolution, now: datetime) -> tuple[str, str]:
@@ -207,6 +215,75 @@ def message(*, step: Step, item: DueItem, resolution: Resolution, now: datetime)
 def timeline_note(*, resolution: Resolution, recipients) -> str:
     where = f"{resolution.stage}（{resolution.unit}）" if resolution.unit is not None else resolution.stage
     return (_("%(where)s，已通知：%(names)s") % {"where": where, "names": _names(recipients)})[:1000]
+
+
+# --- one message per person for a sweep batch ----------------------------------------------------------------------
+
+
+@dataclass
+class Firing:
+    """One step the sweep fires for one item: who is told, what it says (each firing is its own timeline row)."""
+
+    item: DueItem
+    step: Step
+    resolution: Resolution
+    recipients: list
+    title: str = ""
+    body: str = ""
+    keys: set = field(default_factory=set)  # the keys of the messages that carried it
+
+    @property
+    def key(self) -> str:
+        return step_key(self.item, self.step)
+
+
+def batch_key(firings) -> str:
+    """The key of one combined message: the sorted (item, version, step) keys, hashed. A retried batch finds it
+    sent; a different set of items is a different message."""
+    digest = hashlib.sha256("\n".join(sorted(firing.key for firing in firings)).encode()).hexdigest()
+    return f"due-batch-{digest[:40]}"
+
+
+def batch_messages(firings: list[Firing], *, now: datetime) -> list[Message]:
+    """The messages of a sweep batch: ONE per person, listing every item that fell due for them in the batch,
+    and one per group audience (a unit's work group); a single item keeps its own message and key.
+
+    Fills each firing's ``keys`` with the messages that carried it (its timeline row names them).
+    """
+    by_person, by_audience, people = defaultdict(list), defaultdict(list), {}
+    for firing in firings:
+        if not firing.title:
+            firing.title, firing.body = message(step=firing.step, item=firing.item, resolution=firing.resolution,
+                                                now=now)
+        for user in firing.recipients:
+            people[user.pk] = user
+            by_person[user.pk].append(firing)
+        for audience in audiences(firing.resolution):
+            by_audience[audience].append(firing)
+    messages = [_combined(group, recipient=people[user_id]) for user_id, group in by_person.items()]
+    messages += [_combined(group, audience=audience) for audience, group in by_audience.items()]
+    return messages
+
+
+def _combined(firings: list[Firing], *, recipient=None, audience: str = "") -> Message:
+    if len(firings) == 1:
+        firing = firings[0]
+        key, title, body, link = firing.key, firing.title, firing.body, firing.resolution.link
+    else:
+        key, link = batch_key(firings), reverse("workflows:home")
+        levels = {firing.step.level for firing in firings}
+        values = {"count": len(firings)}
+        if levels == {Level.BLUE}:
+            title = _("【到期提醒】%(count)s 件事项即将到期") % values
+        elif Level.BLUE in levels:
+            title = _("【督办汇总】%(count)s 件事项即将到期或已逾期") % values
+        else:
+            title = _("【督办汇总】%(count)s 件事项已逾期") % values
+        body = "\n".join(f"{number}. {firing.title}\n{firing.body}" for number, firing in enumerate(firings, 1))
+    if recipient is not None:
+        for firing in firings:
+            firing.keys.add(key)
+    return Message(key=key, title=title, body=body, link=link, recipient=recipient, audience=audience)
 
 
 # --- 催办 -------------------------------------------------------------------------------------------------------
@@ -284,13 +361,20 @@ def send_digest(*, today: date | None = None) -> int:
                 for holder in _people(resolution.holders):
                     users[holder.pk] = holder
                     rows_by_user[holder.pk].append(_digest_line(item, resolution, today))
+    due_counts = {user_id: len(lines) for user_id, lines in rows_by_user.items()}
+    # The domain apps' alerts (workflows.dashboard) join the same one message a day.
+    for user, lines in dashboard.digest_lines(today).items():
+        users[user.pk] = user
+        rows_by_user[user.pk].extend(lines)
     for user_id, lines in rows_by_user.items():
+        count = due_counts.get(user_id, 0)
+        title = (_("每日待办提醒（%(date)s）：%(count)s 件即将到期或已逾期") % {"date": f"{today:%m-%d}", "count": count}
+                 if count else _("每日提醒（%(date)s）") % {"date": f"{today:%m-%d}"})
         with transaction.atomic():
             notify(
                 recipients=[users[user_id]],
                 key=f"digest-{today:%Y%m%d}",
-                title=_("每日待办提醒（%(date)s）：%(count)s 件即将到期或已逾期") % {"date": f"{today:%m-%d}",
-                                                                          "count": len(lines)},
+                title=title,
                 body="\n".join(lines),
                 link=reverse("workflows:home"),
             )

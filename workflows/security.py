@@ -6,12 +6,13 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from . import audit, passwords
+from . import access, audit, passwords
 from .access import client_ip
 
 LOGIN_AT, SEEN_AT, PASSWORD_DUE = "tongxin_login_at", "tongxin_seen_at", "tongxin_password_due"
@@ -62,9 +63,25 @@ class SessionPolicyMiddleware:
             if now - request.session.get(SEEN_AT, 0) > SEEN_RESOLUTION:
                 request.session[SEEN_AT] = now
                 request.session[PASSWORD_DUE] = passwords.needs_change(user)
+            # For the idle warning (static/js/idle.js): the session was last saved no earlier than SEEN_AT.
+            request.idle_seconds_left = max(0, int(request.session[SEEN_AT] + settings.SESSION_COOKIE_AGE - now)) \
+                if SEEN_AT in request.session else settings.SESSION_COOKIE_AGE
             change = reverse("password_change_own")
-            if request.session.get(PASSWORD_DUE) and request.path not in (change, reverse("logout")) and (
+            # The second factor comes before the new password (workflows.two_factor holds the other pages).
+            exempt = (change, reverse("logout"), reverse("two_factor_verify"), reverse("session_extend"))
+            if request.session.get(PASSWORD_DUE) and request.path not in exempt and (
                 not request.path.startswith(settings.STATIC_URL)
             ):
                 return HttpResponseRedirect(change)
         return self.get_response(request)
+
+
+@access.rule(access.AUTHENTICATED)
+@require_POST
+def session_extend(request):
+    """继续: the idle warning's button keeps the session (a write restarts Django's expiry); never past the absolute
+    limit, which the middleware above enforces. JSON, no redirect: an expired session answers 401."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"expired": True}, status=401)
+    request.session[SEEN_AT] = time.time()
+    return JsonResponse({"idle_seconds": settings.SESSION_COOKIE_AGE})

@@ -2,15 +2,15 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from . import access, setup_checks
+from . import access, admin_roles, setup_checks
 
 
 @access.rule(access.ROLE)
 @login_required
 @require_GET
 def setup_check(request):
-    """系统配置检查: what is missing before go-live, each item linking to where it is fixed (administrators)."""
-    if not request.user.is_staff:
+    """系统配置检查: what is missing before go-live, each item linking to where it is fixed (the system administrator)."""
+    if not admin_roles.may_use_setup(request.user):  # the system administrator's page (三员分立)
         raise access.deny(request, reason="setup_check")
     findings = setup_checks.run()
     return render(request, "workflows/setup_check.html", {

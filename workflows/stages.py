@@ -9,18 +9,20 @@ An open task has exactly one open due item (its deadline; never copied onto the 
 row in its holder's 待办, step ``stage:<slot>:<stage key>``); both close or are cancelled with the task.
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from notifications.services import notify
 
-from . import access, audit, due, locks, work
+from . import access, audit, departments, due, locks, work
 from .chains import skips, spec_for
-from .errors import PermissionDeniedError, ServiceError, StaleStateError
+from .errors import PermissionDeniedError, ServiceError, StaleStateError, register
 from .models import (
     AccessGrant,
     DefinitionVersion,
@@ -31,11 +33,24 @@ from .models import (
     StageTask,
     UserPhrase,
 )
+from .roles import label as role_label
 
 LIVE = (StageTask.Status.OPEN, StageTask.Status.WAITING)
 # Closing statuses of a task someone (or the sweep's automatic action) acted on; the others are cancellations.
 ACTED = (StageTask.Status.APPROVED, StageTask.Status.REJECTED, StageTask.Status.RETURNED, StageTask.Status.DECIDED)
 TASK_DUE = "stage-task"
+
+# 委托, 加签 and 转交 go only to holders of the stage's role (workflows/README.md, "委托、加签、转交只给角色持有人").
+register("stages", {
+    "delegate_without_role": gettext_lazy("受托人须具有您所办理审批环节的角色（%(roles)s）。"),
+    "nothing_to_delegate": gettext_lazy("您没有审批环节的角色，无需委托。"),
+    "delegate_other_department": gettext_lazy("不能委托给其他部门的人员：委托人属于%(principal)s，受托人属于%(delegate)s。"),
+    "signer_without_role": gettext_lazy("只能加签具有“%(role)s”角色的人员。"),
+})
+
+
+class StageError(ServiceError):
+    namespace = "stages"
 
 
 # --- who may act --------------------------------------------------------------------------------------------------
@@ -48,18 +63,44 @@ def principals_of(user, day=None):
 
 
 def acting_for(user, task: StageTask):
-    """The assignee ``user`` acts for on this task (themselves or a delegating principal), or None."""
+    """The assignee ``user`` acts for on this task (themselves, or a delegating principal when ``user`` holds the
+    stage's role), or None."""
     if task.assignee_id == user.pk:
         return task.assignee
     day = timezone.localdate()
     if Delegation.objects.filter(principal_id=task.assignee_id, delegate=user, starts_on__lte=day,
-                                 ends_on__gte=day).exists():
+                                 ends_on__gte=day).exists() and has_role(user, task.stage):
         return task.assignee
     return None
 
 
 def has_role(user, stage: StageDefinition) -> bool:
     return user.is_active and user.groups.filter(pk=stage.role_id).exists()
+
+
+def stage_roles_of(user):
+    """The user's groups that a stage of a chain in use (published or retired, not a draft) requires."""
+    in_use = StageDefinition.objects.exclude(version__status=DefinitionVersion.Status.DRAFT).values("role_id")
+    return user.groups.filter(pk__in=in_use)
+
+
+def check_delegation(*, principal, delegate) -> None:
+    """The 委托 rule (workflows/README.md): the delegate holds at least one of the principal's stage roles, and with
+    ``TONGXIN_DELEGATION_SAME_DEPARTMENT`` works for every department the principal works for."""
+    if delegate.pk == principal.pk or not delegate.is_active:
+        raise ServiceError("bad_delegate", _("请选择其他在职人员作为受托人。"), field="delegate")
+    roles = list(stage_roles_of(principal))
+    if not roles:
+        raise StageError("nothing_to_delegate", field="delegate")
+    if not delegate.groups.filter(pk__in=[role.pk for role in roles]).exists():
+        raise StageError("delegate_without_role", field="delegate",
+                         params={"roles": "、".join(sorted(str(role_label(role.name)) for role in roles))})
+    if getattr(settings, "TONGXIN_DELEGATION_SAME_DEPARTMENT", True):
+        theirs, mine = departments.departments_of(delegate), departments.departments_of(principal)
+        if mine and not mine <= theirs:
+            raise StageError("delegate_other_department", field="delegate", params={
+                "principal": "、".join(sorted(departments.label(code) for code in mine)),
+                "delegate": "、".join(sorted(departments.label(code) for code in theirs)) or _("其他单位")})
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------
@@ -173,7 +214,12 @@ def _close(task: StageTask, status: str, *, actor=None, comment: str = ""):
 
 
 def _stage_tasks(run: StageRun, stage: StageDefinition):
-    return StageTask.objects.filter(run=run, stage=stage).select_related("stage", "assignee")
+    """The tasks of the stage's current pass. A 退回 to an earlier stage walks this one again with new tasks; the
+    earlier pass's signatures no longer count (each pass starts with the first assignee's task, seq 0)."""
+    pass_start = (StageTask.objects.filter(run=run, stage=stage, added=StageTask.Added.NO, seq=0)
+                  .order_by("-pk").values("pk")[:1])
+    return StageTask.objects.filter(run=run, stage=stage, pk__gte=Subquery(pass_start)).select_related(
+        "stage", "assignee")
 
 
 def _cancel_live(run: StageRun, stage: StageDefinition | None = None):
@@ -336,7 +382,7 @@ def open_task_for(user, run: StageRun) -> StageTask | None:
         return None
     return (
         StageTask.objects.filter(run=run, status=StageTask.Status.OPEN)
-        .filter(Q(assignee=user) | Q(assignee__in=principals_of(user)))
+        .filter(Q(assignee=user) | Q(assignee__in=principals_of(user), stage__role__in=user.groups.all()))
         .select_related("stage", "assignee")
         .order_by("pk")
         .first()
@@ -354,6 +400,9 @@ def approve(*, actor, task: StageTask, comment: str = "") -> StageTask:
     principal = _require_actor(actor, task)
     if stage_outcomes(run, task.stage):
         raise ServiceError("decision_required", _("请选择决定结果。"), field="outcome")
+    before_approve = spec_for(run.slot.code).before_approve
+    if before_approve is not None:
+        before_approve(run.subject, task)
     _close(task, StageTask.Status.APPROVED, actor=actor, comment=comment.strip())
     _record(run, actor=actor, action="chain.approve", task=task, comment=comment.strip(), principal=principal)
     _after_approval(run, task, actor=actor)
@@ -446,7 +495,7 @@ def transfer(*, actor, task: StageTask, to_user, comment: str = "") -> StageTask
     principal = _require_actor(actor, task)
     if to_user.pk == task.assignee_id or not has_role(to_user, task.stage):
         raise ServiceError("bad_transfer", _("只能转交给具有“%(role)s”角色的其他人员。") % {
-            "role": task.stage.role.name}, field="to_user")
+            "role": role_label(task.stage.role.name)}, field="to_user")
     if StageTask.objects.filter(run=run, stage=task.stage, assignee=to_user, status__in=LIVE).exists():
         # One person, one turn per stage: a second task would be a doubled signature.
         raise ServiceError("bad_transfer", _("该人员已在本环节中。"), field="to_user")
@@ -473,6 +522,8 @@ def add_signer(*, actor, task: StageTask, user, position: str, comment: str = ""
     principal = _require_actor(actor, task)
     if not user.is_active or user.pk == task.assignee_id:
         raise ServiceError("bad_signer", _("请选择其他在职人员。"), field="user")
+    if not has_role(user, task.stage):
+        raise StageError("signer_without_role", field="user", params={"role": role_label(task.stage.role.name)})
     if StageTask.objects.filter(run=run, stage=task.stage, assignee=user, status__in=LIVE).exists():
         raise ServiceError("bad_signer", _("该人员已在本环节中。"), field="user")
     if position == StageTask.Added.PARALLEL and task.stage.mode not in (StageDefinition.Mode.ALL,
@@ -610,11 +661,11 @@ def batch_approve(*, actor, tasks, comment: str = "") -> tuple[list[StageTask], 
 
 @transaction.atomic
 def delegation_create(*, actor, principal, delegate, starts_on, ends_on, reason: str = "") -> Delegation:
-    """委托: set by the principal (or an admin) for a date range."""
-    if actor.pk != principal.pk and not actor.is_superuser:
+    """委托: set by the principal (or a security administrator) for a date range, only to a holder of one of the
+    principal's stage roles in the same department (:func:`check_delegation`)."""
+    if actor.pk != principal.pk and not actor.has_perm("workflows.add_delegation"):
         raise PermissionDeniedError("permission_denied")
-    if delegate.pk == principal.pk or not delegate.is_active:
-        raise ServiceError("bad_delegate", _("请选择其他在职人员作为受托人。"), field="delegate")
+    check_delegation(principal=principal, delegate=delegate)
     if ends_on < starts_on:
         raise ServiceError("bad_dates", _("结束日期不能早于开始日期。"), field="ends_on")
     delegation = Delegation.objects.create(principal=principal, delegate=delegate, starts_on=starts_on,
@@ -665,7 +716,7 @@ def handover(*, actor, departing, successor, comment: str = "") -> int:
 def delegation_end(*, actor, delegation: Delegation) -> None:
     """End a 委托 today (or drop one not yet started)."""
     delegation = locks.child(Delegation, delegation.pk)
-    if actor.pk != delegation.principal_id and not actor.is_superuser:
+    if actor.pk != delegation.principal_id and not actor.has_perm("workflows.change_delegation"):
         raise PermissionDeniedError("permission_denied")
     today = timezone.localdate()
     if delegation.starts_on > today:

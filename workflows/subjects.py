@@ -10,8 +10,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.prefetch import GenericPrefetch
-from django.db.models import Model, QuerySet, prefetch_related_objects
+from django.db.models import Model, Q, QuerySet, prefetch_related_objects
 
 from .models import DueItem, Unit, UnitMembership
 
@@ -134,6 +135,77 @@ def resolve(item: DueItem) -> Resolution:
     return registered.resolve(item, subject)
 
 
+def resolve_many(items: Sequence[DueItem]) -> dict:
+    """Resolve a sweep batch: item pk -> its :class:`Resolution`, or the exception its resolver raised.
+
+    The subjects are read in one query per subject type, and the unit memberships the resolvers ask about (of
+    the units and people the subjects and items name) in one more, shared through :func:`memo`; so resolving a
+    batch of items of the registered types costs a number of queries that does not grow with the batch.
+    """
+    items = list(items)
+    with _lookups():
+        load_subjects(items)
+        _preload_memberships(items)
+        resolved = {}
+        for item in items:
+            try:
+                resolved[item.pk] = resolve(item)
+            except Exception as error:  # noqa: BLE001 - one broken subject is the caller's to report, not the batch's
+                resolved[item.pk] = error
+        return resolved
+
+
+@contextmanager
+def _lookups():
+    if _memo.get() is not None:
+        yield
+    else:
+        with shared_lookups():
+            yield
+
+
+def _preload_memberships(items: Sequence[DueItem]) -> None:
+    user_model = get_user_model()
+    unit_ids, user_ids = set(), set()
+    for item in items:
+        if item.unit_id is not None:
+            unit_ids.add(item.unit_id)
+        subject = item.subject if subject_type(item) is not None else None
+        for related in _related_objects(subject):
+            for field in related._meta.concrete_fields:
+                if field.related_model is Unit:
+                    unit_ids.add(getattr(related, field.attname))
+                elif field.related_model is user_model:
+                    user_ids.add(getattr(related, field.attname))
+    unit_ids.discard(None)
+    user_ids.discard(None)
+    cache = _memo.get()
+    unit_ids -= {key[1] for key in cache if key[0] == "unit_memberships"}
+    user_ids -= {key[1] for key in cache if key[0] == "first_unit"}
+    if not unit_ids and not user_ids:
+        return
+    memberships = list(UnitMembership.objects.filter(Q(unit_id__in=unit_ids) | Q(user_id__in=user_ids))
+                       .select_related("user", "unit").order_by("pk"))
+    for unit_id in unit_ids:
+        cache[("unit_memberships", unit_id)] = sorted(
+            (m for m in memberships if m.unit_id == unit_id and m.user.is_active), key=lambda m: m.user_id)
+    for user_id in user_ids:
+        cache[("first_unit", user_id)] = next((m.unit for m in memberships if m.user_id == user_id), None)
+
+
+def _related_objects(subject):
+    """The subject and the objects already loaded with it (``select_related``), where units and people are named."""
+    if subject is None:
+        return []
+    found = [subject]
+    for field in subject._meta.concrete_fields:
+        if field.is_relation and field.is_cached(subject):
+            related = field.get_cached_value(subject)
+            if related is not None:
+                found.append(related)
+    return found
+
+
 def unit_members(unit: Unit | int | None, *, roles: Sequence[str]) -> list:
     """The active users holding one of ``roles`` (``UnitMembership.Role``) in ``unit``."""
     if unit is None:
@@ -144,6 +216,10 @@ def unit_members(unit: Unit | int | None, *, roles: Sequence[str]) -> list:
         memberships = UnitMembership.objects.filter(unit_id=unit_id, role__in=roles, user__is_active=True)
         return list({m.user_id: m.user for m in memberships.select_related("user").order_by("user_id")}.values())
 
+    cache = _memo.get()
+    if cache is not None and ("unit_memberships", unit_id) in cache:  # preloaded for a batch (resolve_many)
+        memberships = [m for m in cache[("unit_memberships", unit_id)] if m.role in roles]
+        return list({m.user_id: m.user for m in memberships}.values())
     return memo(("unit_members", unit_id, tuple(roles)), load)
 
 
@@ -153,6 +229,10 @@ def unit_leaders(unit: Unit | int | None) -> list:
 
 def first_unit_of(users: Sequence) -> Unit | None:
     """The unit of the first user who belongs to one: where a task held by people rather than a unit sits."""
+
+    cache = _memo.get()
+    if cache is not None and users and all(("first_unit", user.pk) in cache for user in users):
+        return next((cache[("first_unit", user.pk)] for user in users if cache[("first_unit", user.pk)]), None)
 
     def load():
         for user in users:

@@ -4,12 +4,10 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
-from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import access, locks, stages
+from . import access, locks, redirects, stages
 from .errors import PermissionDeniedError, ServiceError, StaleStateError
 from .models import StageRun, StageTask
 
@@ -17,10 +15,7 @@ AUTHENTICATED, OBJECT = access.AUTHENTICATED, access.OBJECT
 
 
 def _back(request, run: StageRun):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(run.case_link or "workflows:inbox")
+    return redirects.back(request, run.case_link or "workflows:inbox")
 
 
 def _task_or_404(request, pk) -> StageTask:

@@ -2,11 +2,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import access, reminders, subjects, urging, work
+from . import access, dashboard, redirects, reminders, subjects, urging, work
 from .errors import ServiceError
 from .models import DueItem
 from .work_views import holder
@@ -25,7 +25,8 @@ def home(request):
         items = list(read(user, holder=mine)[:HOME_ITEMS]) if counts[which] else []
         rows[which] = [(item, work.holder_label(item)) for item in items]
     return render(request, "workflows/home.html", {"counts": counts, "inbox_rows": rows["inbox"],
-                                                   "queue_rows": rows["queue"], "limit": HOME_ITEMS})
+                                                   "queue_rows": rows["queue"], "limit": HOME_ITEMS,
+                                                   "panels": dashboard.panels(user, timezone.localdate())})
 
 
 def _may_see_board(request) -> None:
@@ -86,8 +87,4 @@ def due_urge(request, pk):
         messages.error(request, error.message)
     else:
         messages.success(request, _("已催办，承办人已收到通知。"))
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(subjects.resolve(item).link or "workflows:home")
+    return redirects.back(request, subjects.resolve(item).link or "workflows:home")

@@ -102,6 +102,8 @@ class Holder:
     groups: tuple[int, ...] = ()
     group_names: frozenset[str] = frozenset()
     units: tuple[int, ...] = ()
+    # the kinds of those units (``Unit.Kind``): the navigation offers 承办待办 only to a 承办单位's members
+    unit_kinds: frozenset[str] = frozenset()
 
     @property
     def may_have_queue(self) -> bool:
@@ -119,7 +121,7 @@ def holder_of(user, day=None) -> Holder:
     grouped = get_user_model().groups.through.objects.filter(user_id=user.pk).annotate(
         kind=Value(_GROUP), name=F("group__name")).values_list("kind", "group_id", "name")
     placed = UnitMembership.objects.filter(user_id=user.pk).annotate(
-        kind=Value(_UNIT), name=Value("", output_field=text)).values_list("kind", "unit_id", "name")
+        kind=Value(_UNIT), name=F("unit__kind")).values_list("kind", "unit_id", "name")
     rows = list(delegated.union(grouped, placed, all=True))
     return Holder(
         user_id=user.pk,
@@ -127,6 +129,7 @@ def holder_of(user, day=None) -> Holder:
         groups=tuple(pk for kind, pk, _name in rows if kind == _GROUP),
         group_names=frozenset(name for kind, _pk, name in rows if kind == _GROUP),
         units=tuple(pk for kind, pk, _name in rows if kind == _UNIT),
+        unit_kinds=frozenset(name for kind, _pk, name in rows if kind == _UNIT),
     )
 
 

@@ -10,5 +10,5 @@ keeps working.
 """
 
 from .people import *  # noqa: F401,F403
-from .people import ImportResult, PersonData, PersonImportRow  # noqa: F401
+from .people import PeoplePlan, PersonData  # noqa: F401
 from .rosters import *  # noqa: F401,F403

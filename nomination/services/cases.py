@@ -52,6 +52,8 @@ from . import people as services
 NOTICE_MIN_WORKING_DAYS = 5  # 任前公示 不少于5个工作日 [R C5]
 PROBATION_MONTHS = 12  # 试用期一年 [R C5]
 GATE_SLOTS = {UfwdOpinion.Gate.MOTION: chains.UFWD_MOTION, UfwdOpinion.Gate.DECISION: chains.UFWD_DECISION}
+# 修改动议 stays open while the UFWD gives its opinion, until the 部务会 fixes the motion (issue #13 item 6).
+MOTION_EDITABLE_STATES = (CaseStatus.DRAFT, CaseStatus.UFWD_OPINION_ON_MOTION)
 
 
 @dataclass(frozen=True)
@@ -206,15 +208,24 @@ def case_create(*, actor, data: CaseData) -> NominationCase:
 
 @transaction.atomic(durable=True)
 def case_update(*, actor, case: NominationCase, data: CaseData) -> NominationCase:
+    """修改动议, 参考人选 included, until the motion is fixed (确定动议): a motion short of candidates never dead-ends."""
     _manage(actor)
     case = _locked(case)
-    _expect(case, CaseStatus.DRAFT)
+    _expect(case, *MOTION_EDITABLE_STATES)
     _validate_case(data)
+    before = sorted(case.candidates.values_list("name", flat=True))
     _apply_case(case, data)
     case.save()
     _set_candidates(case, data.candidate_ids)
-    audit.record(subject=case, actor=actor, action="case.edited")
+    after = sorted(case.candidates.values_list("name", flat=True))
+    audit.record(subject=case, actor=actor, action="case.edited",
+                 changes={"candidates": ["、".join(before), "、".join(after)]} if before != after else None)
     return case
+
+
+def motion_editable(case: NominationCase) -> bool:
+    """The motion (and its 参考人选) may still change: before 确定动议."""
+    return case.status in MOTION_EDITABLE_STATES
 
 
 @transaction.atomic(durable=True)
@@ -245,6 +256,12 @@ def motion_recall(*, actor, case: NominationCase, comment: str = "") -> Nominati
 
 
 # --- A2 / A6: the two UFWD opinions (chains whose text is recorded on the case) ----------------------------------
+
+
+def gate_draft_written(case: NominationCase, slot_code: str) -> bool:
+    """Whether the UFWD's written opinion at the gate of ``slot_code`` has a draft text (the 拟稿 stage's output)."""
+    gate = next((g for g, code in GATE_SLOTS.items() if code == slot_code), None)
+    return gate is not None and case.ufwd_opinions.filter(gate=gate).exclude(text="").exists()
 
 
 def gate_task(user, case: NominationCase, gate: str) -> StageTask | None:
@@ -332,6 +349,11 @@ def motion_approve(*, actor, case: NominationCase, approved_on: datetime.date, m
         raise NominationError("ufwd_opinion_missing")
     if approved_on is None:
         raise NominationError("date_required", field="approved_on")
+    candidates = case.candidates.count()
+    if candidates <= case.posts_count:
+        # 差额 (A3) is checked here too, while 修改动议 can still add candidates, not after it has closed.
+        raise NominationError("not_competitive", field="candidates",
+                              params={"candidates": candidates, "posts": case.posts_count})
     case.motion_approved_on, case.motion_meeting = approved_on, _text(meeting, "meeting_required", "meeting")
     _move(case, "approve_motion", actor=actor, action="case.motion_approved", comment=case.motion_meeting,
           extra_fields=["motion_approved_on", "motion_meeting"])

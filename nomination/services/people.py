@@ -10,7 +10,8 @@ act under the row lock, so two departments confirming at once complete it exactl
 """
 
 import datetime
-from dataclasses import dataclass, fields
+import hashlib
+from dataclasses import dataclass, field, fields
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -23,9 +24,11 @@ from django.utils.translation import gettext_lazy
 
 from notifications.services import notify
 from workflows import audit, locks
+from workflows.admin_audit import describe, field_display
+from workflows.imports import CellError, Plan, RowPlan, check_plan
 from workflows.models import Unit, UnitMembership
 
-from .. import access, errors, identity, masking, roles  # noqa: F401  (errors registers the messages)
+from .. import access, errors, excel, identity, masking, roles  # noqa: F401  (errors registers the messages)
 from ..errors import NominationError, NominationPermissionError, NominationStaleError
 from ..models import (
     NON_CPC_CHOICES,
@@ -35,6 +38,7 @@ from ..models import (
     Degree,
     Education,
     FamilyMember,
+    JointDecision,
     Person,
     PoolReview,
     PoolState,
@@ -46,6 +50,7 @@ from ..models import (
     TrainingRecord,
     UnitedFrontCategory,
 )
+from . import joint
 
 
 @dataclass(frozen=True)
@@ -63,18 +68,24 @@ class PersonData:
     education: str
     work_unit: str
     native_place: str = ""
+    birth_place: str = ""
+    health: str = ""
     work_started_on: datetime.date | None = None
     party_joined_on: datetime.date | None = None
     party_post: str = ""
     uf_category: str = ""
     degree: str = ""
     school_major: str = ""
+    inservice_education: str = ""
+    inservice_degree: str = ""
+    inservice_school_major: str = ""
     professional_title: str = ""
     speciality: str = ""
     current_post: str = ""
     post_level: str = ""
     rank: str = ""
     is_leadership_post: bool = False
+    rewards: str = ""
     phone: str = ""
     address: str = ""
     keep_contacts: bool = False
@@ -90,22 +101,6 @@ CHOICE_FIELDS = {
     "rank": (gettext_lazy("职级"), {"", *Rank.values}),
     "uf_category": (gettext_lazy("统战身份类别"), {"", *UnitedFrontCategory.values}),
 }
-
-
-@dataclass(frozen=True)
-class PersonImportRow:
-    """One checked row of a pool workbook (see nomination.excel)."""
-
-    data: PersonData
-    recommending_unit: Unit | None = None
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    created: int
-    updated: int
-    unchanged: int
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
@@ -198,7 +193,8 @@ def _apply(person: Person, data: PersonData) -> dict:
     for name in PROFILE_FIELDS:
         new = getattr(data, name)
         if isinstance(new, str):
-            new = new.strip()
+            # A browser's textarea sends CRLF; an XML file (.lrmx) reads it back as LF. Store one form.
+            new = new.replace("\r\n", "\n").strip()
         if name in SENSITIVE_PROFILE_FIELDS and data.keep_contacts and not new:
             continue
         old = getattr(person, name)
@@ -327,9 +323,17 @@ def person_recommend(*, actor, data: PersonData, reason: str, recommending_unit:
     return person
 
 
-def person_sensitive_viewed(*, actor, person: Person, fields_shown, ip_address=None):
-    """Log one unmasked view of a person's sensitive fields (DOMAIN §7.2: every read is logged)."""
-    return audit.record(subject=person, actor=actor, action="person.sensitive_viewed",
+def person_sensitive_viewed(*, actor, person: Person, fields_shown, ip_address=None, purpose: str | None = None):
+    """Log one unmasked view of a person's sensitive fields (DOMAIN §7.2: every read is logged).
+
+    A view the user asks for on the person's page gives its 查阅目的 (``purpose``), kept as the row's comment; a
+    printout that needs the fields for its form (the 任免审批表) passes none.
+    """
+    if purpose is not None:
+        purpose = purpose.strip()
+        if not purpose:
+            raise NominationError("purpose_required", field="purpose")
+    return audit.record(subject=person, actor=actor, action="person.sensitive_viewed", comment=purpose or "",
                         changes={"fields": sorted(fields_shown)}, ip_address=ip_address)
 
 
@@ -428,6 +432,7 @@ def pool_assess(*, actor, person: Person, suitable: bool, comment: str, issued_b
     _require(access.can_manage_pool(actor))
     person = _locked(person)
     _expect_state(person, PoolState.ASSESSING)
+    _no_open_decision(person)
     if not comment.strip():
         raise NominationError("reason_required", field="comment")
     Assessment.objects.create(
@@ -436,9 +441,9 @@ def pool_assess(*, actor, person: Person, suitable: bool, comment: str, issued_b
         recorded_by=actor,
     )
     if not suitable:
-        event = _set_state(person, PoolState.NOT_ADMITTED, actor=actor, action="pool.assessed", comment=comment)
-        _notify_event(event, _unit_users(person.recommending_unit),
-                      _("%(name)s未予入库") % {"name": person.name}, _link(person))
+        # 不予入库 needs both departments (issue #13): the other department confirms before the state changes.
+        audit.record(subject=person, actor=actor, action="pool.assessed", comment=comment)
+        joint.decision_propose(actor=actor, person=person, kind=JointDecision.Kind.NOT_ADMIT, reason=comment)
         return person
     event = _set_state(person, PoolState.CONFIRMING, actor=actor, action="pool.assessed", comment=comment)
     _notify_event(event, _users_with_perm("nomination.confirm_joint"),
@@ -464,6 +469,7 @@ def pool_confirm(*, actor, person: Person, comment: str = "") -> Person:
     department = _department_or_refuse(actor)
     person = _locked(person)
     _expect_state(person, PoolState.CONFIRMING)
+    _no_open_decision(person)
     label = roles.DEPARTMENT_LABELS[department]
     if access.confirmed_by(person, department):
         raise NominationStaleError("already_confirmed", params={"department": label})
@@ -487,16 +493,34 @@ def pool_confirm(*, actor, person: Person, comment: str = "") -> Person:
 
 @transaction.atomic
 def pool_decline(*, actor, person: Person, reason: str) -> Person:
-    """Either department may stop an entry before it is in the pool (its reason is vetting material)."""
+    """Either department may propose to stop an entry before it is in the pool (不予推荐 before the 综合评价 is
+    done, 不予入库 at the joint confirmation); the other department confirms it (``joint.decision_confirm``)."""
     _require(access.can_manage_pool(actor) or access.joint_department(actor) is not None)
     person = _locked(person)
     _expect_state(person, PoolState.PROPOSED, PoolState.ASSESSING, PoolState.CONFIRMING)
     if not reason.strip():
         raise NominationError("reason_required", field="reason")
-    event = _set_state(person, PoolState.NOT_ADMITTED, actor=actor, action="pool.declined", comment=reason.strip())
+    kind = JointDecision.Kind.NOT_ADMIT if person.pool_state == PoolState.CONFIRMING else JointDecision.Kind.NOT_RECOMMEND
+    joint.decision_propose(actor=actor, person=person, kind=kind, reason=reason)
+    return person
+
+
+def _no_open_decision(person: Person):
+    decision = joint.open_decision(person)
+    if decision is not None:
+        raise NominationStaleError("decision_open", params={"kind": decision.get_kind_display()})
+
+
+def not_admitted_confirmed(actor, person: Person, decision: JointDecision):
+    """Both departments agreed on 不予推荐 / 不予入库 (called by ``joint.decision_confirm`` under the lock)."""
+    event = _set_state(person, PoolState.NOT_ADMITTED, actor=actor, action="pool.declined", comment=decision.reason)
     _notify_event(event, _unit_users(person.recommending_unit), _("%(name)s未予入库") % {"name": person.name},
                   _link(person))
-    return person
+
+
+def remove_confirmed(actor, person: Person, decision: JointDecision):
+    """Both departments agreed on 出库 (called by ``joint.decision_confirm`` under the lock)."""
+    _remove(actor, person, decision.removal_reason, decision.reason[:200], comment=decision.reason)
 
 
 @transaction.atomic
@@ -506,6 +530,7 @@ def pool_use(*, actor, person: Person, unit: str, post: str, used_on: datetime.d
     _require(access.can_manage_pool(actor))
     person = _locked(person)
     _expect_state(person, PoolState.IN_POOL)
+    _no_open_decision(person)
     if not (unit.strip() and post.strip() and used_on):
         raise NominationError("post_required", field="post")
     changes = {"work_unit": [person.work_unit, unit.strip()], "current_post": [person.current_post, post.strip()]}
@@ -577,11 +602,22 @@ def _remove(actor, person: Person, reason: str, note: str, comment: str = ""):
 
 @transaction.atomic
 def pool_remove(*, actor, person: Person, reason: str, note: str = "") -> Person:
+    """Propose 出库; the entry leaves the pool when the other department confirms (``joint.decision_confirm``)."""
     _require(access.can_manage_pool(actor))
     person = _locked(person)
     _expect_state(person, PoolState.IN_POOL)
-    _remove(actor, person, reason, note)
+    _check_removal(reason, note)
+    joint.decision_propose(actor=actor, person=person, kind=JointDecision.Kind.REMOVE,
+                           reason=note.strip() or str(RemovalReason(reason).label), removal_reason=reason,
+                           removal_note=note)
     return person
+
+
+def _check_removal(reason: str, note: str):
+    if reason not in RemovalReason.values:
+        raise NominationError("invalid_choice", field="reason", params={"field": _("出库原因"), "value": reason})
+    if reason == RemovalReason.OTHER and not note.strip():
+        raise NominationError("removal_note_required", field="note")
 
 
 @transaction.atomic
@@ -591,51 +627,210 @@ def pool_review(*, actor, person: Person, year: int, result: str, comment: str =
     _require(access.can_manage_pool(actor))
     person = _locked(person)
     _expect_state(person, PoolState.IN_POOL)
+    _no_open_decision(person)
     if result not in PoolReview.Result.values:
         raise NominationError("invalid_choice", field="result", params={"field": _("结论"), "value": result})
     if PoolReview.objects.filter(person=person, year=year).exists():
         raise NominationError("review_exists", field="year", params={"year": year})
+    if result == PoolReview.Result.REMOVE:
+        _check_removal(removal_reason, removal_note)
     review = PoolReview.objects.create(person=person, year=year, result=result, comment=comment.strip(),
                                        reviewed_by=actor)
     audit.record(subject=person, actor=actor, action="pool.reviewed", comment=comment.strip(),
                  changes={"year": year, "result": str(review.get_result_display())})
     if result == PoolReview.Result.REMOVE:
-        _remove(actor, person, removal_reason, removal_note, comment=comment.strip())
+        # 出库 needs both departments: the review proposes it, the other department confirms.
+        joint.decision_propose(actor=actor, person=person, kind=JointDecision.Kind.REMOVE,
+                               reason=removal_note.strip() or comment.strip() or str(RemovalReason(removal_reason).label),
+                               removal_reason=removal_reason, removal_note=removal_note, review=review)
     return review
 
 
-# --- import (the row parsing and checks live in nomination.excel) ---------------------------------------------
+# --- import (the sheet's columns are nomination.excel's, the reader is workflows.imports) -------------------------
 
 
-@transaction.atomic
-def people_import(*, actor, rows) -> ImportResult:
-    """Create or update person records from validated rows, all or nothing; a repeated file changes nothing.
+@dataclass
+class PeoplePlan(Plan):
+    """A pool import's preview. ``hidden`` holds keyed hashes of the sensitive values compared: the preview shows
+    them masked, yet a confirm must notice a phone or address changed since the preview."""
 
-    A row naming a recommending unit puts a person not yet in any pool round forward (still needing assessment
-    and both departments' confirmation: an import never bypasses the joint act).
+    hidden: list = field(default_factory=list)
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256((super().digest + "".join(self.hidden)).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class _RowAction:
+    """What confirming one row does: create or update ``person`` with ``data`` and maybe recommend it."""
+
+    number: int
+    person: Person | None
+    data: PersonData
+    lines: list
+    unit: Unit | None
+    reason: str
+
+
+def _shown(name: str, value) -> str:
+    """One value as the preview and the timeline read it; sensitive fields only masked (DOMAIN §7.2)."""
+    if name in SENSITIVE_PROFILE_FIELDS:
+        return masking.mask(name, value)
+    return field_display(Person(**{name: value}), Person._meta.get_field(name))
+
+
+def _person_label(name: str, id_number: str) -> str:
+    return "%s（%s）" % (name, masking.mask(masking.ID_NUMBER, id_number))
+
+
+def _sheet_value(name: str, value):
+    if name in ("party_joined_on", "work_started_on"):
+        return datetime.date.fromisoformat(value)
+    return value
+
+
+def _active_units() -> dict:
+    units = {}
+    for unit in Unit.objects.filter(is_active=True).order_by("pk"):
+        units.setdefault(unit.name, unit)
+        if unit.short_name:
+            units.setdefault(unit.short_name, unit)
+    return units
+
+
+def _identity(number: int, record: dict, seen: dict, headers) -> tuple:
+    """(parsed ID number, keyed hash, None) or (None, None, the cell error); ``seen``: number → first row."""
+    try:
+        number_id = identity.parse(record["id_number"])
+    except ValidationError as error:
+        return None, None, CellError(number, headers["id_number"], error.messages[0])
+    if number_id.number in seen:
+        return None, None, CellError(number, headers["id_number"], _("与第 %(row)s 行的身份证号重复。") % {
+            "row": seen[number_id.number]})
+    seen[number_id.number] = number
+    return number_id, identity.keyed_hash(number_id.number), None
+
+
+def people_import_plan(*, rows, people=None) -> tuple[PeoplePlan, list]:
+    """What the rows of a pool sheet would do: (the preview, the row actions). Nothing is written.
+
+    A row is the person on file with the same ID number (its keyed hash), else a new person. Only the cells the
+    row fills are compared: a column the sheet lacks and an empty cell keep what is on file (the rule of every
+    import, see ``workflows.imports``). ``people``: the matched records, already locked by the caller.
+    """
+    headers = {column.key: column.header for column in excel.person_columns()}
+    result, actions, checked, seen = PeoplePlan(), [], [], {}
+    for number, record in rows:
+        if "id_number" in record:  # else the reader named the empty cell
+            checked.append((number, record, *_identity(number, record, seen, headers)))
+    if people is None:
+        people = Person.objects.filter(id_number_hmac__in=[row[3] for row in checked if row[3]])
+    on_file = {person.id_number_hmac: person for person in people}
+    units = _active_units()
+    for number, record, number_id, digest, id_error in checked:
+        person = on_file.get(digest)
+        values = {name: _sheet_value(name, record[name]) for name in PROFILE_FIELDS if name in record}
+        problems = [id_error] if id_error else []
+        if values.get("party") == Affiliation.CPC:
+            problems.append(CellError(number, headers["party"], _("中共党员不列入党外人士信息库。")))
+        unit = None
+        if record.get("recommending_unit"):
+            unit = units.get(record["recommending_unit"])
+            if unit is None:
+                problems.append(CellError(number, headers["recommending_unit"], _(
+                    "单位“%(name)s”不在单位名录中，请先由管理员添加或改用名录中的名称。") % {
+                    "name": record["recommending_unit"]}))
+        if person is None and not id_error:
+            problems.extend(CellError(number, headers[name], _("新增人员必填。"))
+                            for name in excel.PERSON_REQUIRED_WHEN_NEW if name not in values)
+        if problems or "name" not in values:
+            result.errors.extend(problems)
+            continue
+        row_plan, action = (_plan_new if person is None else _plan_change)(
+            number, person, values, number_id, unit, record.get("reason", ""), headers, result)
+        try:
+            _validate(action.data, require_id=person is None)
+        except NominationError as error:
+            result.errors.append(CellError(number, "", str(error.message)))
+            continue
+        result.rows.append(row_plan)
+        actions.append(action)
+    return result, actions
+
+
+def _plan_new(number, person, values, number_id, unit, reason, headers, result):
+    data = PersonData(id_number=number_id.number, **values)
+    lines = [[str(headers[name]), "", _shown(name, value)] for name, value in values.items()]
+    notes = []
+    if unit is not None:
+        lines.append([str(headers["recommending_unit"]), "", unit.name])
+        notes.append(_("导入后进入“已推荐”状态，仍须综合评价并经两部确认后才入库。"))
+    row_plan = RowPlan(number, "new", _person_label(values["name"], number_id.number), lines, notes)
+    return row_plan, _RowAction(number, None, data, lines, unit, reason)
+
+
+def _plan_change(number, person, values, number_id, unit, reason, headers, result):
+    current = {name: getattr(person, name) for name in PROFILE_FIELDS}
+    data = PersonData(id_number="", **{**current, **values})
+    lines = [[str(headers[name]), _shown(name, current[name]), _shown(name, value)]
+             for name, value in values.items() if current[name] != value]
+    result.hidden.extend(identity.keyed_hash("%s:%s:%s" % (person.pk, name, current[name]))
+                         for name in SENSITIVE_PROFILE_FIELDS if name in values)
+    field_lines, notes = list(lines), []
+    if unit is not None and person.pool_state == PoolState.NONE:
+        lines.append([str(headers["recommending_unit"]), "", unit.name])
+        notes.append(_("将推荐入库（进入“已推荐”状态）。"))
+    elif unit is not None and unit.pk != person.recommending_unit_id:
+        notes.append(_("该人员当前为“%(state)s”，本行的推荐单位和推荐理由不导入。") % {
+            "state": person.get_pool_state_display()})
+        unit = None
+    else:
+        unit = None
+    row_plan = RowPlan(number, "changed" if lines else "unchanged", _person_label(person.name, number_id.number),
+                       lines, notes)
+    return row_plan, _RowAction(number, person, data, field_lines, unit, reason)
+
+
+def _locked_matches(rows) -> list[Person]:
+    digests = []
+    for _number, record in rows:
+        try:
+            digests.append(identity.keyed_hash(identity.parse(record.get("id_number", "")).number))
+        except ValidationError:
+            continue
+    return locks.children(Person.objects.filter(id_number_hmac__in=digests))
+
+
+@transaction.atomic(durable=True)
+def people_import(*, actor, rows, digest: str | None, source: str = "") -> PeoplePlan:
+    """Apply a previewed pool sheet, all or nothing: refused when the plan has errors or is no longer the one
+    previewed (``digest``). Each changed person's timeline gets the fields changed, old → new, sensitive ones
+    masked. A row naming a recommending unit puts a person not yet in any pool round forward (still needing
+    assessment and both departments' confirmation: an import never bypasses the joint act).
     """
     _require(access.can_manage_pool(actor))
-    created = updated = unchanged = 0
-    for row in rows:
-        number = _parse_identity(row.data.id_number)
-        digest = identity.keyed_hash(number.number)
-        person = next(iter(locks.children(Person.objects.filter(id_number_hmac=digest))), None)
+    result, actions = people_import_plan(rows=rows, people=_locked_matches(rows))
+    check_plan(result, digest)
+    for action in actions:
+        source_note = _("来源：%(file)s 第 %(row)s 行") % {"file": source, "row": action.number}
+        person = action.person
         if person is None:
-            person = _new_person(actor, row.data)
-            audit.record(subject=person, actor=actor, action="person.imported", to_state=person.pool_state)
-            created += 1
-        else:
-            _validate(row.data, require_id=False)
-            changes = _apply(person, row.data)
-            if changes:
-                person.save()
-                audit.record(subject=person, actor=actor, action="person.import_updated", changes=changes)
-                updated += 1
-            else:
-                unchanged += 1
-        if row.recommending_unit is not None and person.pool_state == PoolState.NONE:
-            _recommend(actor, person, row.recommending_unit, row.reason or _("Excel 导入推荐"))
-    return ImportResult(created=created, updated=updated, unchanged=unchanged)
+            person = _new_person(actor, action.data)
+            audit.record(subject=person, actor=actor, action="person.imported", to_state=person.pool_state,
+                         comment=_("%(changes)s（%(source)s）") % {"changes": describe(action.lines),
+                                                                 "source": source_note},
+                         changes={"fields": action.lines, "file": source, "row": action.number})
+        elif action.lines:
+            changed = _apply(person, action.data)
+            person.save(update_fields=[*changed, "updated"])
+            audit.record(subject=person, actor=actor, action="person.import_updated",
+                         comment=_("%(changes)s（%(source)s）") % {"changes": describe(action.lines),
+                                                                 "source": source_note},
+                         changes={"fields": action.lines, "file": source, "row": action.number})
+        if action.unit is not None:
+            _recommend(actor, person, action.unit, action.reason or _("Excel 导入推荐"))
+    return result
 
 
 @transaction.atomic

@@ -11,16 +11,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workflows import audit, locks
+from workflows.admin_audit import describe, field_display
+from workflows.imports import CellError, Plan, RowPlan, check_plan
 
-from .. import access, errors, identity, masking, roles  # noqa: F401  (errors registers the messages)
+from .. import access, errors, excel, identity, masking, roles  # noqa: F401  (errors registers the messages)
 from ..errors import NominationError, NominationStaleError
 from ..models import (
     Person,
+    PostLevel,
     RosterEntry,
     RosterTerm,
     StaffingTarget,
 )
-from .people import ImportResult, _confirm_fields, _department_or_refuse, _require
+from .people import _confirm_fields, _department_or_refuse, _require
 
 # --- rosters (DOMAIN §5.1–5.2) --------------------------------------------------------------------------------
 
@@ -53,32 +56,87 @@ def roster_term_open(*, actor, body: str, number: int, name: str, starts_on: dat
     return term
 
 
+ROSTER_FIELDS = ("name", "gender", "ethnicity", "birth_month", "affiliation", "sector", "constituency", "work_post",
+                 "is_standing", "is_vice_chair")
+
+
+def _entry_shown(name: str, value) -> str:
+    if name == "birth_month":
+        return value.strftime("%Y-%m")
+    return field_display(RosterEntry(**{name: value}), RosterEntry._meta.get_field(name))
+
+
+def _entry_label(name: str, birth_month: datetime.date) -> str:
+    return "%s（%s）" % (name, birth_month.strftime("%Y-%m"))
+
+
+def roster_import_plan(*, term: RosterTerm, rows) -> tuple[Plan, list]:
+    """What the rows ((row number, values) pairs) would do to the term's roster: (the preview, the row actions).
+
+    A row is the entry of the same 姓名 and 出生年月, else a new entry. Only the cells the row fills are compared: a
+    column the sheet lacks and an empty cell keep what is on file (the rule of every import, ``workflows.imports``).
+    """
+    headers = {column.key: column.header for column in excel.roster_columns()}
+    required = excel.roster_required_when_new(term)
+    existing = {(e.name, e.birth_month): e for e in term.entries.all()}
+    result, actions, seen = Plan(), [], {}
+    for number, record in rows:
+        if not record.get("name") or not record.get("birth_month"):
+            continue  # the reader named the empty or unreadable cell
+        values = {name: record[name] for name in ROSTER_FIELDS if name in record}
+        if isinstance(values["birth_month"], str):
+            values["birth_month"] = datetime.date.fromisoformat(values["birth_month"])
+        key = (values["name"], values["birth_month"])
+        if key in seen:
+            result.errors.append(CellError(number, headers["name"], _(
+                "与第 %(row)s 行姓名、出生年月相同，同一届名册中不能重复。") % {"row": seen[key]}))
+            continue
+        seen[key] = number
+        entry = existing.get(key)
+        label = _entry_label(*key)
+        if entry is None:
+            missing = [CellError(number, headers[name], _("新增人员必填。")) for name in required if not values.get(name)]
+            if missing:
+                result.errors.extend(missing)
+                continue
+            lines = [[str(headers[name]), "", _entry_shown(name, value)] for name, value in values.items()]
+            result.rows.append(RowPlan(number, "new", label, lines))
+        else:
+            lines = [[str(headers[name]), _entry_shown(name, getattr(entry, name)), _entry_shown(name, value)]
+                     for name, value in values.items() if getattr(entry, name) != value]
+            result.rows.append(RowPlan(number, "changed" if lines else "unchanged", label, lines))
+        actions.append((entry, values))
+    return result, actions
+
+
 @transaction.atomic
-def roster_import(*, actor, term: RosterTerm, rows) -> ImportResult:
-    """Create or update a term's entries from validated rows, matched on (name, birth month); all or nothing."""
+def roster_import(*, actor, term: RosterTerm, rows, digest: str | None = None, source: str = "") -> Plan:
+    """Create or update a term's entries from (row number, values) pairs, all or nothing: refused when the plan has
+    errors or is no longer the one previewed (``digest``; None applies without a preview, as the demo does).
+    The term's timeline records every change, old → new."""
     _require(access.can_manage_rosters(actor))
     term = locks.case(RosterTerm, term.pk)
-    existing = {(e.name, e.birth_month): e for e in term.entries.all()}
-    created = updated = unchanged = 0
-    for row in rows:
-        entry = existing.get((row["name"], row["birth_month"]))
+    result, actions = roster_import_plan(term=term, rows=rows)
+    check_plan(result, digest)
+    for entry, values in actions:
         if entry is None:
-            entry = RosterEntry(term=term, **row)
+            entry = RosterEntry(term=term, **values)
             entry.person = _matching_person(entry)
             entry.save()
-            created += 1
             continue
-        changed = [name for name, value in row.items() if getattr(entry, name) != value]
-        if not changed:
-            unchanged += 1
-            continue
+        changed = [name for name, value in values.items() if getattr(entry, name) != value]
         for name in changed:
-            setattr(entry, name, row[name])
-        entry.save(update_fields=changed)
-        updated += 1
-    result = ImportResult(created=created, updated=updated, unchanged=unchanged)
+            setattr(entry, name, values[name])
+        if changed:
+            entry.save(update_fields=changed)
+    described = [_("第 %(row)s 行 %(label)s：%(changes)s") % {
+        "row": row.row, "label": row.label, "changes": describe(row.changes)} for row in result.changed]
+    counts = result.counts()
     audit.record(subject=term, actor=actor, action="roster.imported",
-                 changes={"created": created, "updated": updated, "unchanged": unchanged})
+                 comment=_("%(file)s：新增 %(new)s 人，更新 %(changed)s 人，无变化 %(unchanged)s 人") % {
+                     "file": source or "Excel", **counts} + ("\n" + "\n".join(described) if described else ""),
+                 changes={**counts, "file": source,
+                          "rows": [[row.row, row.label, row.changes] for row in result.changed]})
     return result
 
 
@@ -92,19 +150,25 @@ def _matching_person(entry: RosterEntry) -> Person | None:
 
 
 @transaction.atomic
-def staffing_target_save(*, actor, year: int, team: str, required: int, filled: int, note: str = "",
+def staffing_target_save(*, actor, year: int, team: str, required: int, post_level: str = "", note: str = "",
                          target: StaffingTarget | None = None) -> StaffingTarget:
-    """Create or edit one team's row; changed numbers clear both confirmations."""
+    """Create or edit one team's target (per level, or for all levels); changed numbers clear both confirmations.
+
+    已配 is not an input: it is computed from the posts held (``nomination.joint_selectors.filled_counts``).
+    """
     _require(access.can_manage_staffing(actor))
     team = team.strip()
     if not team or not year:
         raise NominationError("incomplete", params={"fields": "、".join([_("年度"), _("领导班子")])})
-    if required is None or filled is None or required < 0 or filled < 0:
+    if required is None or required < 0:
         raise NominationError("numbers_invalid", field="required")
-    if StaffingTarget.objects.filter(year=year, team=team).exclude(pk=target.pk if target else None).exists():
+    if post_level not in ("", *PostLevel.values):
+        raise NominationError("invalid_choice", field="post_level", params={"field": _("职务层次"), "value": post_level})
+    duplicates = StaffingTarget.objects.filter(year=year, team=team, post_level=post_level)
+    if duplicates.exclude(pk=target.pk if target else None).exists():
         raise NominationError("team_exists", field="team", params={"year": year, "team": team})
     if target is None:
-        target = StaffingTarget(year=year, team=team, required=required, filled=filled, note=note.strip(),
+        target = StaffingTarget(year=year, team=team, post_level=post_level, required=required, note=note.strip(),
                                 updated_by=actor)
         try:
             with transaction.atomic():
@@ -112,10 +176,10 @@ def staffing_target_save(*, actor, year: int, team: str, required: int, filled: 
         except IntegrityError:
             raise NominationError("team_exists", field="team", params={"year": year, "team": team}) from None
         audit.record(subject=target, actor=actor, action="staffing.saved",
-                     changes={"required": required, "filled": filled})
+                     changes={"required": required, "post_level": post_level})
         return target
     target = locks.case(StaffingTarget, target.pk)
-    new = {"year": year, "team": team, "required": required, "filled": filled, "note": note.strip()}
+    new = {"year": year, "team": team, "post_level": post_level, "required": required, "note": note.strip()}
     changes = {name: [getattr(target, name), value] for name, value in new.items() if getattr(target, name) != value}
     if not changes:
         return target

@@ -1,10 +1,8 @@
 """Drafting, submission and co-signing (B1, B2), attachments, and 撤案."""
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 
-import filetype
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -13,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications.services import notify
-from workflows import audit, due, locks, stages, work
+from workflows import audit, due, locks, stages, uploads, work
 from workflows.errors import PermissionDeniedError, StaleStateError
 
 from .. import access, chains
@@ -30,14 +28,8 @@ from ..models import (
 from ._common import STEP_COSIGN, STEP_REVISE, _day, _expect_status, _link, _locked, _move, _open_due, _require
 from .review import _review_chain
 
-ALLOWED_ATTACHMENTS = {
-    # detected type -> accepted name endings
-    "application/pdf": (".pdf",),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
-    "image/jpeg": (".jpg", ".jpeg"),
-    "image/png": (".png",),
-}
+# The content types a proposal may carry: the engine's document list (``workflows.uploads``).
+ALLOWED_ATTACHMENTS = uploads.DOCUMENTS
 
 
 MAX_ATTACHMENTS = 10
@@ -299,34 +291,26 @@ def proposal_withdraw(*, actor, proposal: Proposal, reason: str) -> Proposal:
     return proposal
 
 
-def _sniff(upload) -> str | None:
-    head = upload.read(8192)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    return kind.mime if kind else None
-
-
 @transaction.atomic  # composed with others in one view transaction (form → draft → submit)
 def attachment_add(*, actor, proposal: Proposal, upload) -> Attachment:
     """Store an upload whose real content (not its name) is an allowed type, under a name we choose."""
     proposal = _locked(proposal)
     _require(access.can_edit(actor, proposal))
-    name = (upload.name or "").replace("\x00", "").split("/")[-1].split("\\")[-1][:200] or "file"
+    name = uploads.safe_name(upload)
     limit = settings.ATTACHMENT_MAX_BYTES
-    if upload.size > limit:
-        raise ProposalError("attachment_size", field="attachments", params={"name": name, "limit": limit // 2**20})
     if proposal.attachments.count() >= MAX_ATTACHMENTS:
         raise ProposalError("attachment_count", field="attachments", params={"limit": MAX_ATTACHMENTS})
-    mime = _sniff(upload)
-    if mime not in ALLOWED_ATTACHMENTS or not name.lower().endswith(ALLOWED_ATTACHMENTS[mime]):
-        raise ProposalError("attachment_type", field="attachments", params={"name": name})
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    try:
+        checked = uploads.check(upload, allowed=ALLOWED_ATTACHMENTS, max_bytes=limit)
+    except uploads.UploadRefused as refused:
+        if refused.code == "size":
+            raise ProposalError("attachment_size", field="attachments",
+                                params={"name": name, "limit": limit // 2**20}) from None
+        raise ProposalError("attachment_type", field="attachments", params={"name": name}) from None
+    mime = checked.content_type
     attachment = Attachment(
         proposal=proposal, token=secrets.token_hex(16), original_name=name, content_type=mime, size=upload.size,
-        sha256=digest.hexdigest(), uploaded_by=actor,
+        sha256=checked.sha256, uploaded_by=actor,
     )
     attachment.file.save(attachment.token, ContentFile(upload.read()), save=False)
     attachment.save()

@@ -157,7 +157,10 @@ def motion_submitted(walk):
     page.get_by_label("职务类型").select_option(label="党委、人大常委会、政府、政协工作部门副职")
     page.get_by_label("干部管理权限").select_option(label="县委管理")
     field(page, "动议方案").fill(MOTION)
-    page.get_by_label("参考人选").select_option(label=["马文华", "李秀兰"])
+    # each option reads 姓名（党派，单位职务，职务层次，年龄）: chosen by name as a reader would
+    candidates = page.locator("select[name=candidates]")
+    candidates.select_option(value=[candidates.locator("option", has_text=name).first.get_attribute("value")
+                                    for name in ("马文华", "李秀兰")])
     walk.fits_on_phone("org1", "新建动议")
     walk.shot(page, "org1-motion-form")
     page.get_by_role("button", name="保存").click()

@@ -53,7 +53,7 @@ def test_two_people_of_one_department_confirming_at_once_count_once_and_leave_th
 
 
 def test_both_departments_confirming_a_staffing_row_at_once_both_count(cadres):
-    target = services.staffing_target_save(actor=cadres.uf1, year=2026, team="县教育局领导班子", required=2, filled=1)
+    target = services.staffing_target_save(actor=cadres.uf1, year=2026, team="县教育局领导班子", required=2)
     race(*[
         lambda: services.staffing_target_confirm(actor=cadres.org1, target=target),
         lambda: services.staffing_target_confirm(actor=cadres.uf1, target=target),

@@ -10,6 +10,7 @@ from nomination import masking, services
 from nomination.filters import PersonFilter
 from proposals import roles as proposal_roles
 from tests.factories import UserFactory
+from workflows.errors import ServiceError
 from workflows.models import AuditEvent
 
 from .conftest import make_id_number, recommended
@@ -43,9 +44,12 @@ def test_each_cell_of_the_role_field_table(client, cadres, person, role, field):
     unmasked = field in EXPECTED[role]
     # the table
     assert (field in masking.unmaskable(user)) is unmasked
-    # the person's page, asked to reveal
+    # the person's page, asked to reveal (with a purpose)
     client.force_login(user)
-    response = client.get(reverse("nomination:person", args=[person.pk]) + "?reveal=1")
+    response = client.post(reverse("nomination:person_reveal", args=[person.pk]), {"purpose": "核对身份信息"})
+    if response.status_code == 403:  # a role that may unmask nothing is refused the reveal: its page stays masked
+        assert not EXPECTED[role]
+        response = client.get(reverse("nomination:person", args=[person.pk]))
     if response.status_code == 404:  # the role cannot open the record at all: nothing shown, masked or not
         assert role in ("discipline", proposal_roles.STAFF, proposal_roles.MEMBER)
         return
@@ -55,18 +59,45 @@ def test_each_cell_of_the_role_field_table(client, cadres, person, role, field):
         assert MASKED[field] in page
 
 
-def test_unmasking_is_logged_and_masking_is_not(client, cadres, person):
+def test_unmasking_is_logged_with_its_purpose_and_masking_is_not(client, cadres, person):
     client.force_login(cadres.uf1)
     url = reverse("nomination:person", args=[person.pk])
+    reveal = reverse("nomination:person_reveal", args=[person.pk])
     client.get(url)
     assert not AuditEvent.objects.filter(action="person.sensitive_viewed").exists()
-    client.get(url + "?reveal=1")
+    page = client.post(reveal, {"purpose": "核对身份证号以办理任职手续"}).content.decode()
+    assert ID_NUMBER in page
     event = AuditEvent.objects.get(action="person.sensitive_viewed")
     assert event.actor == cadres.uf1 and event.subject_id == str(person.pk)
     assert event.changes == {"fields": ["address", "family", "id_number", "phone"]}
+    assert event.comment == "核对身份证号以办理任职手续"
     client.force_login(cadres.party1)
-    client.get(url + "?reveal=1")
+    assert client.post(reveal, {"purpose": "想看看"}).status_code == 403
     assert AuditEvent.objects.filter(action="person.sensitive_viewed").count() == 1
+
+
+def test_a_get_reveal_no_longer_unmasks(client, cadres, person):
+    client.force_login(cadres.uf1)
+    page = client.get(reverse("nomination:person", args=[person.pk]) + "?reveal=1").content.decode()
+    assert ID_NUMBER not in page and 'data-testid="reveal-form"' in page
+    assert not AuditEvent.objects.filter(action="person.sensitive_viewed").exists()
+
+
+@pytest.mark.parametrize("purpose", ["", "   "])
+def test_unmasking_without_a_purpose_is_refused_in_chinese(client, cadres, person, purpose):
+    client.force_login(cadres.uf1)
+    response = client.post(reverse("nomination:person_reveal", args=[person.pk]), {"purpose": purpose})
+    page = response.content.decode()
+    assert response.status_code == 200 and ID_NUMBER not in page
+    assert "这个字段是必填项" in page or "请填写查阅目的" in page
+    assert not AuditEvent.objects.filter(action="person.sensitive_viewed").exists()
+
+
+def test_the_service_refuses_a_blank_purpose(cadres, person):
+    with pytest.raises(ServiceError) as error:
+        services.person_sensitive_viewed(actor=cadres.uf1, person=person, fields_shown={"phone"}, purpose="  ")
+    assert error.value.code == "purpose_required"
+    assert error.value.message == "请填写查阅目的；查看完整敏感信息须说明用途并记录日志。"
 
 
 def test_lists_show_the_masked_form_even_to_the_departments(client, cadres, person):

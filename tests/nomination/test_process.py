@@ -180,10 +180,12 @@ def test_vetting_restarts_only_after_opinions_that_did_not_pass(cadres):
 def test_the_ufwd_gate_cannot_pass_without_its_written_opinion(cadres):
     w = cadres
     case = cases.at_motion_gate(w)
-    stages.approve(actor=w.uf1, task=cases.task(w.uf1, case, chains.UFWD_MOTION))  # 同意 without a text
-    with pytest.raises(ServiceError) as error:
-        stages.approve(actor=w.uflead1, task=cases.task(w.uflead1, case, chains.UFWD_MOTION))
-    assert error.value.code == "opinion_required"
+    with pytest.raises(ServiceError) as error:  # the 拟稿 stage: 同意 without a draft
+        stages.approve(actor=w.uf1, task=cases.task(w.uf1, case, chains.UFWD_MOTION))
+    assert error.value.code == "draft_required"
+    assert error.value.message == "拟稿环节须先拟写统战部意见稿（填写意见内容），不能仅点“同意”。"
+    assert cases.task(w.uflead1, case, chains.UFWD_MOTION) is None  # nothing reached the signer
+    process.ufwd_opinion_submit(actor=w.uf1, case=case, gate="motion", stance="agree", text="同意。")
     assert reload(case).status == CaseStatus.UFWD_OPINION_ON_MOTION
     with pytest.raises(ServiceError) as error:
         process.ufwd_opinion_submit(actor=w.uflead1, case=case, gate="motion", stance="alternative", text="另行考虑。")

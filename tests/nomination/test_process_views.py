@@ -4,6 +4,7 @@ import re
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from nomination import chains
 from nomination.models import CaseStatus, NominationCase, UfwdOpinion
@@ -222,3 +223,85 @@ def test_the_case_page_fits_a_phone_and_lists_every_state_label(client, cadres):
     assert re.search(r'data-testid="chain-nomination-signoff"', page)
     listing = client.get("/nomination/cases/?status=package_signoff").content.decode()
     assert str(case) in listing
+
+
+# --- issue #13 item 6: the motion until 确定动议, candidates with their particulars, the 拟稿 draft ----------------------
+
+
+def _motion_post(case, candidate_ids, **overrides):
+    data = {"post_unit": case.post_unit, "post_title": case.post_title, "post_level": case.post_level,
+            "post_kind": case.post_kind, "posts_count": str(case.posts_count), "managed_by": case.managed_by,
+            "elected_post": "", "legal_body": "", "probation_required": "", "motion_text": case.motion_text,
+            "candidates": list(candidate_ids)}
+    data.update(overrides)
+    return data
+
+
+def test_the_motion_stays_editable_while_the_ufwd_gives_its_opinion(client, cadres):
+    # given: a motion with one candidate, already sent to the UFWD
+    w = cadres
+    case = cases.at_motion_gate(w)
+    first, second = case.candidates.order_by("pk")
+    case.candidates.set([first])
+    third = cases.in_pool(w, name="周建军", party="jiusan", id_number=cases.make_id_number(sequence=77))
+    client.force_login(w.org1)
+    page = client.get(f"/nomination/cases/{case.pk}/").content.decode()
+    assert "修改动议" in page
+    # when: the 组织部 adds two candidates
+    response = client.post(f"/nomination/cases/{case.pk}/edit/", _motion_post(case, [first.pk, second.pk, third.pk]))
+    # then
+    assert response.status_code == 302
+    case = reload(case)
+    assert set(case.candidates.values_list("pk", flat=True)) == {first.pk, second.pk, third.pk}
+    assert case.status == CaseStatus.UFWD_OPINION_ON_MOTION
+    event = AuditEvent.objects.filter(action="case.edited").latest("pk")
+    assert event.changes == {"candidates": ["马文华", "周建军、李秀兰、马文华"]}
+
+
+def test_a_motion_short_of_candidates_is_refused_at_the_confirmation_and_can_still_be_fixed(client, cadres):
+    # given: the UFWD signed its opinion on a motion with a single candidate for one post
+    w = cadres
+    case = cases.at_motion_gate(w)
+    first, second = case.candidates.order_by("pk")
+    case.candidates.set([first])
+    case = cases.opinion(w, case, UfwdOpinion.Gate.MOTION)
+    client.force_login(w.org1)
+    # when: 确定动议
+    response = post_step(client, case, "motion_approve", approved_on="2025-09-15", meeting="部务会")
+    # then: refused with the way out, which is open
+    assert "请在动议方案中增加参考人选" in response.content.decode()
+    assert reload(case).status == CaseStatus.UFWD_OPINION_ON_MOTION
+    assert client.get(f"/nomination/cases/{case.pk}/edit/").status_code == 200
+    client.post(f"/nomination/cases/{case.pk}/edit/", _motion_post(case, [first.pk, second.pk]))
+    post_step(client, case, "motion_approve", approved_on="2025-09-15", meeting="部务会")
+    assert reload(case).status == CaseStatus.MOTION_APPROVED
+    # and after 确定动议 the motion is fixed
+    assert denied(client, f"/nomination/cases/{case.pk}/edit/")
+
+
+def test_candidates_show_party_unit_level_and_age_and_can_be_searched(client, cadres):
+    w = cadres
+    case = cases.drafted(w)
+    client.force_login(w.org1)
+    page = client.get(f"/nomination/cases/{case.pk}/").content.decode()
+    # 马文华: 民盟, 县教育局副局长, 副科级, born 1985-03-15 -> 40 on 2025-09-15
+    assert "马文华（民盟，县教育局副局长，副科级，40 岁）" in page
+    cases.in_pool(w, name="周建军", party="jiusan", work_unit="县卫生健康局",
+                  id_number=cases.make_id_number(sequence=77))
+    form = client.get(f"/nomination/cases/{case.pk}/edit/", {"q": "卫生"}).content.decode()
+    assert "周建军（九三学社，县卫生健康局" in form
+    assert "李秀兰（" in form  # a chosen candidate stays in the list whatever the search
+    other = client.get("/nomination/cases/new/", {"q": "卫生"}).content.decode()
+    assert "周建军（" in other and "马文华（" not in other
+
+
+def test_the_drafting_stage_refuses_a_bare_approval_on_the_task_page(client, cadres):
+    w = cadres
+    case = cases.at_motion_gate(w)
+    task = cases.task(w.uf1, case, chains.UFWD_MOTION, "uf-draft")
+    client.force_login(w.uf1)
+    response = client.post(reverse("chains:task_action", args=[task.pk]), {"action": "approve", "comment": "同意"},
+                           follow=True)
+    assert "拟稿环节须先拟写统战部意见稿" in response.content.decode()
+    task.refresh_from_db()
+    assert task.status == "open"

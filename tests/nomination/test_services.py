@@ -6,8 +6,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from nomination import roles, services
+from nomination import joint_selectors, roles, services
 from nomination.models import Person, PoolReview, PoolState, PostRecord, RosterEntry, RosterTerm
+from nomination.services import joint
 from notifications.models import Notification
 from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
 from workflows.models import AuditEvent
@@ -175,13 +176,16 @@ def test_entering_the_pool_tells_the_recommending_organisation(cadres):
     assert Notification.objects.filter(recipient=cadres.party1, title="马文华已进入党外后备干部人才库").exists()
 
 
-def test_an_unsuitable_assessment_ends_the_round_not_admitted(cadres):
+def test_an_unsuitable_assessment_ends_the_round_not_admitted_once_the_other_department_confirms(cadres):
     person = recommended(cadres)
     services.pool_start_assessment(actor=cadres.org1, person=person)
     services.pool_assess(actor=cadres.uf1, person=person, suitable=False, comment="群众基础较弱。")
     person.refresh_from_db()
-    assert person.pool_state == PoolState.NOT_ADMITTED
+    assert person.pool_state == PoolState.ASSESSING
     assert person.assessments.get().result == "暂不宜入库"
+    joint.decision_confirm(actor=cadres.org1, decision=person.joint_decisions.get())
+    person.refresh_from_db()
+    assert person.pool_state == PoolState.NOT_ADMITTED
 
 
 def test_either_department_may_decline_before_the_pool_with_a_reason(cadres):
@@ -189,6 +193,8 @@ def test_either_department_may_decline_before_the_pool_with_a_reason(cadres):
     with pytest.raises(ServiceError):
         services.pool_decline(actor=cadres.uflead1, person=person, reason="")
     services.pool_decline(actor=cadres.uflead1, person=person, reason="暂缓。")
+    assert Person.objects.get(pk=person.pk).pool_state == PoolState.CONFIRMING
+    joint.decision_confirm(actor=cadres.orglead1, decision=person.joint_decisions.get())
     assert Person.objects.get(pk=person.pk).pool_state == PoolState.NOT_ADMITTED
     with pytest.raises(PermissionDeniedError):
         services.pool_decline(actor=cadres.party1, person=recommended(cadres, id_number=make_id_number(sequence=33)),
@@ -222,6 +228,7 @@ def test_removal_needs_a_listed_reason_and_a_note_for_other(cadres):
         services.pool_remove(actor=cadres.uf1, person=person, reason="other")
     assert error.value.message == "出库原因为“其他”时请填写说明。"
     services.pool_remove(actor=cadres.uf1, person=person, reason="age")
+    joint.decision_confirm(actor=cadres.org1, decision=person.joint_decisions.get())
     person.refresh_from_db()
     assert (person.pool_state, person.get_removal_reason_display()) == (PoolState.REMOVED, "年龄超限")
 
@@ -234,14 +241,17 @@ def test_the_annual_review_is_once_a_year_and_may_remove_the_entry(cadres):
     assert error.value.message == "2025 年度的复核已经记录。"
     services.pool_review(actor=cadres.uf1, person=person, year=2026, result=PoolReview.Result.REMOVE,
                          removal_reason="joined_cpc")
+    joint.decision_confirm(actor=cadres.orglead1, decision=person.joint_decisions.get())
     person.refresh_from_db()
     assert person.pool_state == PoolState.REMOVED and person.removal_reason == "joined_cpc"
-    assert actions(person)[-3:] == ["pool.reviewed", "pool.reviewed", "pool.removed"]
+    assert actions(person)[-5:] == ["pool.reviewed", "pool.reviewed", "pool.decision_proposed",
+                                    "pool.decision_confirmed", "pool.removed"]
 
 
 def test_a_new_round_after_removal_starts_without_the_old_confirmations(cadres):
     person = in_pool(cadres)
     services.pool_remove(actor=cadres.uf1, person=person, reason="transferred")
+    joint.decision_confirm(actor=cadres.org1, decision=person.joint_decisions.get())
     services.pool_recommend(actor=cadres.org1, person=person, recommending_unit=cadres.org_dept, reason="调回本县。")
     person.refresh_from_db()
     assert person.pool_state == PoolState.PROPOSED
@@ -276,7 +286,7 @@ def entry(name="李明华", **extra):
 def test_a_change_of_term_keeps_the_old_term_and_its_entries_as_history(cadres):
     old = services.roster_term_open(actor=cadres.uf1, body="county_cppcc", number=9, name="第九届",
                                     starts_on=datetime.date(2017, 1, 8))
-    services.roster_import(actor=cadres.uf1, term=old, rows=[entry()])
+    services.roster_import(actor=cadres.uf1, term=old, rows=[(2, entry())])
     new = services.roster_term_open(actor=cadres.uf1, body="county_cppcc", number=10, name="第十届",
                                     starts_on=datetime.date(2022, 1, 10))
     old.refresh_from_db()
@@ -291,10 +301,12 @@ def test_a_change_of_term_keeps_the_old_term_and_its_entries_as_history(cadres):
 def test_re_importing_a_roster_updates_instead_of_duplicating(cadres):
     term = services.roster_term_open(actor=cadres.uf1, body="county_npc", number=18, name="第十八届",
                                      starts_on=datetime.date(2021, 12, 28))
-    first = services.roster_import(actor=cadres.uf1, term=term, rows=[entry(), entry("王秀英", gender="f")])
-    again = services.roster_import(actor=cadres.uf1, term=term, rows=[entry(), entry("王秀英", gender="f")])
-    changed = services.roster_import(actor=cadres.uf1, term=term, rows=[entry(is_standing=True)])
-    assert (first.created, again.created, again.unchanged, changed.updated) == (2, 0, 2, 1)
+    rows = [(2, entry(constituency="第3选区")), (3, entry("王秀英", gender="f", constituency="第3选区"))]
+    first = services.roster_import(actor=cadres.uf1, term=term, rows=rows).counts()
+    again = services.roster_import(actor=cadres.uf1, term=term, rows=rows).counts()
+    changed = services.roster_import(actor=cadres.uf1, term=term,
+                                     rows=[(2, entry(is_standing=True, constituency="第3选区"))]).counts()
+    assert (first["new"], again["new"], again["unchanged"], changed["changed"]) == (2, 0, 2, 1)
     assert RosterEntry.objects.count() == 2
 
 
@@ -303,7 +315,7 @@ def test_a_roster_entry_is_linked_to_the_person_of_the_same_name_and_birth_month
         birth=datetime.date(1970, 5, 20))))
     term = services.roster_term_open(actor=cadres.uf1, body="county_cppcc", number=10, name="第十届",
                                      starts_on=datetime.date(2022, 1, 10))
-    services.roster_import(actor=cadres.uf1, term=term, rows=[entry()])
+    services.roster_import(actor=cadres.uf1, term=term, rows=[(2, entry())])
     assert RosterEntry.objects.get().person == person
 
 
@@ -319,33 +331,33 @@ def test_only_the_ufwd_cadre_section_maintains_rosters(cadres):
 
 
 def test_a_staffing_target_counts_only_once_both_departments_confirmed_it(cadres):
-    target = services.staffing_target_save(actor=cadres.org1, year=2026, team="县教育局领导班子", required=2, filled=1)
+    target = services.staffing_target_save(actor=cadres.org1, year=2026, team="县教育局领导班子", required=2)
     services.staffing_target_confirm(actor=cadres.org1, target=target)
     with pytest.raises(StaleStateError):
         services.staffing_target_confirm(actor=cadres.orglead1, target=target)
     target.refresh_from_db()
     assert target.is_confirmed is False
     services.staffing_target_confirm(actor=cadres.uflead1, target=target)
-    target.refresh_from_db()
-    assert target.is_confirmed is True and target.gap == 1
+    target = joint_selectors.staffing_targets(2026)[0]
+    assert target.is_confirmed is True and target.gap == 2
 
 
 def test_changing_the_numbers_clears_both_confirmations_but_a_note_does_not(cadres):
-    target = services.staffing_target_save(actor=cadres.uf1, year=2026, team="县政协领导班子", required=3, filled=2)
+    target = services.staffing_target_save(actor=cadres.uf1, year=2026, team="县政协领导班子", required=3)
     services.staffing_target_confirm(actor=cadres.org1, target=target)
     services.staffing_target_confirm(actor=cadres.uf1, target=target)
     target = services.staffing_target_save(actor=cadres.uf1, target=target, year=2026, team="县政协领导班子",
-                                           required=3, filled=2, note="含一名无党派")
+                                           required=3, note="含一名无党派")
     assert target.is_confirmed is True
     target = services.staffing_target_save(actor=cadres.org1, target=target, year=2026, team="县政协领导班子",
-                                           required=4, filled=2)
+                                           required=4)
     assert target.is_confirmed is False and target.org_confirmed_at is None
 
 
 def test_staffing_rows_are_unique_per_team_and_year_and_numbers_not_negative(cadres):
-    services.staffing_target_save(actor=cadres.uf1, year=2026, team="县法院领导班子", required=1, filled=0)
+    services.staffing_target_save(actor=cadres.uf1, year=2026, team="县法院领导班子", required=1)
     with pytest.raises(ServiceError) as error:
-        services.staffing_target_save(actor=cadres.org1, year=2026, team="县法院领导班子", required=1, filled=0)
+        services.staffing_target_save(actor=cadres.org1, year=2026, team="县法院领导班子", required=1)
     assert error.value.message == "2026 年度已有“县法院领导班子”的配备表。"
     with pytest.raises(ServiceError):
-        services.staffing_target_save(actor=cadres.org1, year=2026, team="县检察院领导班子", required=-1, filled=0)
+        services.staffing_target_save(actor=cadres.org1, year=2026, team="县检察院领导班子", required=-1)

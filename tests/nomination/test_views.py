@@ -155,6 +155,25 @@ def test_an_edit_never_shows_the_stored_sensitive_values(client, cadres):
     assert (person.current_post, person.phone, person.id_number) == ("局长", "13912345678", make_id_number())
 
 
+def test_the_approval_form_fields_are_edited_on_the_form_and_shown_on_the_person_page(client, cadres):
+    # given
+    person = services.person_create(actor=cadres.uf1, data=person_data())
+    client.force_login(cadres.uf1)
+    # when
+    client.post(reverse("nomination:person_edit", args=[person.pk]), form_data(
+        id_number="", phone="", birth_place="宁夏同心", health="健康", inservice_education="中央党校研究生",
+        inservice_degree="法学硕士", inservice_school_major="中央党校经济学专业", rewards="2019年获评县优秀教师\r\n无处分"))
+    # then
+    person.refresh_from_db()
+    assert (person.birth_place, person.health, person.inservice_degree, person.rewards) == (
+        "宁夏同心", "健康", "法学硕士", "2019年获评县优秀教师\n无处分")
+    page = client.get(reverse("nomination:person", args=[person.pk])).content.decode()
+    assert 'data-testid="health">健康<' in page and "中央党校研究生 · 法学硕士 · 中央党校经济学专业" in page
+    assert "2019年获评县优秀教师<br>无处分" in page
+    edit = client.get(reverse("nomination:person_edit", args=[person.pk])).content.decode()
+    assert 'value="宁夏同心"' in edit and "2019年获评县优秀教师\n无处分</textarea>" in edit
+
+
 # --- staffing, rosters, statistics -----------------------------------------------------------------------------------
 
 
@@ -237,19 +256,19 @@ def test_roster_and_staffing_pages_cost_the_same_whatever_their_size(client, cad
                                      starts_on=datetime.date(2022, 1, 10))
 
     def entries(names):
-        return [{"name": n, "gender": "m", "ethnicity": "汉族", "birth_month": datetime.date(1970, 1, 1),
-                 "affiliation": "minmeng", "sector": "民盟", "constituency": "", "work_post": "", "is_standing": False,
-                 "is_vice_chair": False} for n in names]
+        return [(row, {"name": n, "gender": "m", "ethnicity": "汉族", "birth_month": datetime.date(1970, 1, 1),
+                       "affiliation": "minmeng", "sector": "民盟", "constituency": "", "work_post": "",
+                       "is_standing": False, "is_vice_chair": False}) for row, n in enumerate(names, start=2)]
 
     client.force_login(cadres.uf1)
     services.roster_import(actor=cadres.uf1, term=term, rows=entries(["甲", "乙"]))
-    services.staffing_target_save(actor=cadres.uf1, year=2026, team="班子0", required=1, filled=0)
+    services.staffing_target_save(actor=cadres.uf1, year=2026, team="班子0", required=1)
     counts = [_queries(client, reverse("nomination:roster_term", args=[term.pk])),
               _queries(client, reverse("nomination:rosters")),
               _queries(client, reverse("nomination:staffing") + "?year=2026")]
     services.roster_import(actor=cadres.uf1, term=term, rows=entries([f"人{i}" for i in range(40)]))
     for i in range(1, 15):
-        target = services.staffing_target_save(actor=cadres.uf1, year=2026, team=f"班子{i}", required=1, filled=0)
+        target = services.staffing_target_save(actor=cadres.uf1, year=2026, team=f"班子{i}", required=1)
         services.staffing_target_confirm(actor=cadres.org1, target=target)
     assert [_queries(client, reverse("nomination:roster_term", args=[term.pk])),
             _queries(client, reverse("nomination:rosters")),

@@ -507,7 +507,8 @@ def test_reply_letter_prints_on_letterhead_with_number_category_signer_and_conta
     assert "钱经办" in page and "0953-1112223" in page
     assert "李明华、王秀英、张建国委员" in page
     assert fixture[3].number in page and "draft-mark" not in page
-    assert '@page { size: A4' in page
+    # A4 comes from the print stylesheet (no inline style under the Content-Security-Policy)
+    assert "css/print-proposals.css" in page and "css/print-reply.css" in page
 
 
 @pytest.mark.django_db

@@ -205,7 +205,7 @@ def test_printable_proposal_form_and_assignment_notice(client, world):
     proposal = assigned(world, mode="sole")
     client.force_login(world.member1)
     page = client.get(reverse("proposals:print", args=[proposal.pk])).content.decode()
-    assert "提　案" in page and proposal.number in page and "@page" in page
+    assert "提　案" in page and proposal.number in page and "css/print-proposals.css" in page
     client.force_login(world.unit1)
     notice = client.get(reverse("proposals:assignment_notice", args=[proposal.assignments.get().pk])).content.decode()
     assert "提案交办通知" in notice and "不得自行转办" in notice

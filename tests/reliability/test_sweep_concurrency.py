@@ -11,7 +11,7 @@ from django.utils import timezone
 from notifications.models import Notification
 from workflows.models import AuditEvent, DueAction
 
-from . import data
+from . import data, messages
 from .conftest import SWEEP_INTERVAL
 from .harness import report, wait_until
 
@@ -44,6 +44,8 @@ def test_two_beats_and_two_sweepers_fire_each_timer_once(services, record_proper
         "firings": DueAction.objects.count(),
         "duplicates": audit_rows.count() - audit_rows.values("subject_id").distinct().count(),
         "notifications": Notification.objects.filter(key__startswith="due-").count(),
+        # one message per person and sweep batch, listing their items (workflows.sweeps)
+        **messages.told(),
         "sweep_triggers": triggers,
         "sweep_s_for_10k": round((span["last"] - span["first"]).total_seconds(), 1),
     }
@@ -52,7 +54,9 @@ def test_two_beats_and_two_sweepers_fire_each_timer_once(services, record_proper
     report(record_property, row=11, name="two_beats_two_sweepers", **figures)
     assert figures["firings"] == TIMERS
     assert figures["duplicates"] == 0
-    assert figures["notifications"] == TIMERS
+    assert figures["notifications"] == figures["messages"]
+    assert figures["items_told"] == TIMERS
+    assert (figures["items_told_twice"], figures["messages_missing"], figures["messages_doubled"]) == (0, 0, 0)
     assert triggers >= 2 * (CYCLES - 1)
     # The goal is reported; the assertion allows for a busy shared machine and still catches a regression.
     assert figures["sweep_s_for_10k"] <= 2 * GOAL_SECONDS

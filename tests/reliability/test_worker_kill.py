@@ -12,7 +12,7 @@ from django.utils import timezone
 from notifications.models import Notification
 from workflows.models import AuditEvent, DueAction
 
-from . import data
+from . import data, messages
 from .conftest import SWEEP_INTERVAL
 from .harness import children_of, report, wait_until
 
@@ -56,12 +56,15 @@ def test_a_killed_worker_leaves_no_item_escalated_twice_or_not_at_all(services, 
     duplicates = audit_rows.count() - audit_rows.values("subject_id").distinct().count()
     notifications = Notification.objects.filter(key__startswith="due-")
     unique_notifications = notifications.values("recipient", "key").distinct().count()
+    # one message per person and sweep batch, listing their items: each item told once, by a message that exists
+    carried = messages.told()
     report(record_property, row=7, name=f"worker_kill[{victim}]", items=ITEMS, killed_at=at_kill,
            escalated_once=once, duplicates=duplicates, unique_notifications=unique_notifications,
-           restart_to_done_s=round(recovery, 1), sweep_interval_s=SWEEP_INTERVAL)
+           items_told=carried["items_told"], restart_to_done_s=round(recovery, 1), sweep_interval_s=SWEEP_INTERVAL)
     assert once == ITEMS
     assert escalated() == ITEMS
     assert duplicates == 0
-    assert (notifications.count(), unique_notifications) == (ITEMS, ITEMS)
+    assert notifications.count() == unique_notifications == carried["messages"]
+    assert (carried["items_told"], carried["items_told_twice"], carried["messages_missing"]) == (ITEMS, 0, 0)
     # the database sweep, not the broker's redelivery after its 30 s visibility timeout, found the rest
     assert recovery <= 2 * SWEEP_INTERVAL + ITEMS / 100

@@ -68,7 +68,7 @@ def test_missing_columns_and_empty_cells_never_blank_and_roles_are_only_added(ed
     UnitMembershipFactory(unit=education, user=user, role="head")
     rows = rows_of({"username": "office1", "roles": ["督查室"]})
     # when
-    result = accounts_import.apply(rows, {}, actor=None)
+    result = accounts_import.apply(rows, {"may_set_roles": True}, actor=None)
     # then
     user.refresh_from_db()
     assert (user.first_name, user.email, user.is_active) == ("刘振东", "liu@example.org", True)
@@ -124,3 +124,27 @@ def test_the_account_import_is_refused_to_staff_without_user_rights(client, djan
     client.force_login(django_user_model.objects.create_user("clerk", password="Tongxin@2026", is_staff=True))
     assert client.get(URL).status_code == 403
     assert client.post(URL, {"token": "anything"}).status_code == 403
+
+
+def test_the_system_administrator_imports_accounts_but_not_roles(client, education):
+    # given: 三员分立 — the system administrator creates accounts, the security administrator gives roles
+    sysadmin = UserFactory(username="sys1", roles=["sys_admin"], is_staff=True)
+    client.force_login(sysadmin)
+    with_roles = xlsx(HEADERS, [["n1", "新人", "", "承办单位经办人", "县教育局", "经办人", ""]])
+    without_roles = xlsx(HEADERS, [["n1", "新人", "", "", "县教育局", "经办人", ""]])
+    # when / then: a sheet giving roles is refused on its row, nothing is written
+    page = client.post(URL, {"file": with_roles}).content.decode()
+    assert "第 2 行“角色”：角色由安全管理员设定" in page
+    assert 'name="token"' not in page
+    # when / then: the same accounts without roles are imported, with no role
+    token = client.post(URL, {"file": without_roles}).context["token"]
+    assert client.post(URL, {"token": token}).status_code == 302
+    user = get_user_model().objects.get(username="n1")
+    assert not user.groups.exists()
+    assert UnitMembership.objects.filter(user=user, unit=education).exists()
+
+
+def test_the_three_administrator_roles_are_never_given_by_a_sheet(admin_client):
+    page = admin_client.post(URL, {"file": xlsx(HEADERS, [["n2", "新人", "", "安全管理员", "", "", ""]])})
+    assert "第 2 行“角色”：系统管理员、安全管理员、审计管理员只能在账号页面逐个设定。" in page.content.decode()
+    assert not get_user_model().objects.filter(username="n2").exists()

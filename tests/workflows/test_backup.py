@@ -80,7 +80,7 @@ def test_backup_manifest_lists_every_file_with_its_checksum_and_the_secret_finge
         names = set(tar.getnames()) - {"manifest.json"}
     assert set(manifest["files"]) == names
     assert {"media/proposals/2026/附件一.pdf", "media/nomination/photo.png"} <= names
-    assert set(manifest["secrets"]) == {"SECRET_KEY", "TONGXIN_HMAC_KEY"}
+    assert set(manifest["secrets"]) == {"SECRET_KEY", "TONGXIN_HMAC_KEY", "TONGXIN_FIELD_KEYS"}
     assert settings.SECRET_KEY not in json.dumps(manifest)
     assert "workflows" in manifest["migrations"]
     assert archive.stat().st_mode & 0o077 == 0

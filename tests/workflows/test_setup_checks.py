@@ -54,8 +54,8 @@ def test_mail_and_sms_not_configured_are_warnings_not_blockers(settings):
 
 
 def test_the_page_lists_the_findings_for_administrators_only(client):
-    admin = UserFactory(username="setup-admin", is_staff=True)
-    clerk = UserFactory(username="setup-clerk")
+    admin = UserFactory(username="setup-admin", is_staff=True, roles=["sys_admin"])
+    clerk = UserFactory(username="setup-clerk", is_staff=True)  # staff without the system administrator's role
     client.force_login(clerk)
     assert client.get("/setup/check/").status_code == 404
     client.force_login(admin)

@@ -184,8 +184,10 @@ class ChainMachine(RuleBasedStateMachine):
     def add_signer(self, data, position):
         task = data.draw(st.sampled_from(self.tasks(Status.OPEN)))
         user = data.draw(st.sampled_from(sorted(self.people.values(), key=lambda u: u.username)))
-        self.attempt("chain.add_signer", lambda: stages.add_signer(actor=task.assignee, task=task, user=user,
-                                                                    position=position))
+        done = self.attempt("chain.add_signer", lambda: stages.add_signer(actor=task.assignee, task=task, user=user,
+                                                                           position=position))
+        holds_role = user.is_active and user.groups.filter(pk=task.stage.role_id).exists()
+        assert holds_role or not done, "加签 to someone without the stage's role was accepted"
 
     @precondition(lambda self: self.running() and any(t.added not in ("", Added.TRANSFER)
                                                       for t in self.tasks(*LIVE)))
@@ -283,7 +285,9 @@ def test_random_action_sequences_keep_every_invariant(people):
     people["spare_r"].groups.add(Group.objects.get(name="t_reviewers"))
     people["spare_h"] = UserFactory(username="spare_h")
     people["spare_h"].groups.add(Group.objects.get(name="t_heads"))
-    people["deputy"] = UserFactory(username="deputy")
+    # The deputy holds both roles (委托 goes only to a holder of the principal's stage role) but, being "spare", is
+    # never an assignee by role.
+    people["deputy"] = UserFactory(username="spare_deputy", roles=["t_reviewers", "t_heads"])
     ChainMachine.people = people
     run_state_machine_as_test(ChainMachine, settings=settings(
         max_examples=30, stateful_step_count=20, deadline=None, database=None,

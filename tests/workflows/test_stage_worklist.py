@@ -82,6 +82,7 @@ def test_a_signer_before_me_suspends_my_item_and_my_turn_opens_a_new_one(people)
     stages.approve(actor=people["r1"], task=task_of(run, "r1"))
     mine = task_of(run, "h1")
     first_item = item_of(mine)
+    people["r1"].groups.add(Group.objects.get(name="t_heads"))  # 加签 goes only to a holder of the stage's role
 
     added = stages.add_signer(actor=people["h1"], task=mine, user=people["r1"], position="before")
 
@@ -101,11 +102,11 @@ def test_withdraw_and_the_end_of_the_chain_leave_no_item_open(people):
 
 
 def test_a_delegate_finds_the_principals_item_in_their_inbox(people):
-    deputy = UserFactory(username="deputy")
+    run = start(people)
+    deputy = UserFactory(username="deputy", roles=["t_reviewers"])  # joined the role after the case started
     today = timezone.localdate()
     stages.delegation_create(actor=people["r1"], principal=people["r1"], delegate=deputy, starts_on=today,
                              ends_on=today + datetime.timedelta(days=2))
-    run = start(people)
 
     assert [item.target for item in work.inbox(deputy)] == [task_of(run, "r1")]
 
@@ -165,6 +166,8 @@ def test_the_chain_panel_reads_the_deadlines_at_a_fixed_query_count(people):
         return len(context.captured_queries)
 
     few = panel_queries()
+    for name in ("r1", "r2"):
+        people[name].groups.add(Group.objects.get(name="t_heads"))
     stages.add_signer(actor=people["h1"], task=task_of(run, "h1"), user=people["r2"], position="parallel")
     stages.add_signer(actor=people["h2"], task=task_of(run, "h2"), user=people["r1"], position="parallel")
     assert panel_queries() == few

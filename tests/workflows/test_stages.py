@@ -93,6 +93,7 @@ def test_transfer_only_to_someone_with_the_role_and_the_deadline_stays(people):
 def test_add_signer_before_me_then_my_turn_comes_back(people):
     run = start(people)
     stages.approve(actor=people["r1"], task=task_of(run, "r1"))
+    people["r1"].groups.add(Group.objects.get(name="t_heads"))  # 加签 goes only to a holder of the stage's role
     mine = task_of(run, "h1")
     added = stages.add_signer(actor=people["h1"], task=mine, user=people["r1"], position="before", comment="请先把关")
     assert StageTask.objects.get(pk=mine.pk).status == "waiting" and added.status == "open"
@@ -105,6 +106,7 @@ def test_add_signer_into_a_running_countersign_and_remove_it_again(people):
     stages.approve(actor=people["r1"], task=task_of(run, "r1"))
     for name in ("h1", "h2"):
         stages.approve(actor=people[name], task=task_of(run, name))
+    people["r2"].groups.add(Group.objects.get(name="t_heads"))
     extra = stages.add_signer(actor=people["h3"], task=task_of(run, "h3"), user=people["r2"], position="parallel")
     stages.approve(actor=people["h3"], task=task_of(run, "h3"))
     assert StageRun.objects.get(pk=run.pk).status == "running"  # the added co-signer must sign too
@@ -116,6 +118,7 @@ def test_add_signer_into_a_running_countersign_and_remove_it_again(people):
 
 def test_add_signer_after_me(people):
     run = start(people)
+    people["h1"].groups.add(Group.objects.get(name="t_reviewers"))
     stages.add_signer(actor=people["r1"], task=task_of(run, "r1"), user=people["h1"], position="after")
     stages.approve(actor=people["r1"], task=task_of(run, "r1"))
     assert run.tasks.get(stage_order=1, assignee__username="h1").status == "open"
@@ -136,11 +139,12 @@ def test_withdraw_only_before_anyone_acted(people):
 
 
 def test_delegate_acts_inside_the_range_and_the_timeline_says_who_for_whom(people):
-    deputy = UserFactory(username="deputy")
+    run = start(people)
+    # A colleague in the same role who joined after the case started (so without a task of their own).
+    deputy = UserFactory(username="deputy", roles=["t_reviewers"])
     today = timezone.localdate()
     stages.delegation_create(actor=people["r1"], principal=people["r1"], delegate=deputy, starts_on=today,
                              ends_on=today + datetime.timedelta(days=3), reason="出差")
-    run = start(people)
     task = stages.open_task_for(deputy, run)
     assert task.assignee == people["r1"]
     stages.approve(actor=deputy, task=task, comment="同意")
@@ -149,7 +153,9 @@ def test_delegate_acts_inside_the_range_and_the_timeline_says_who_for_whom(peopl
     stages.delegation_create(actor=people["r2"], principal=people["r2"], delegate=deputy,
                              starts_on=today + datetime.timedelta(days=5), ends_on=today + datetime.timedelta(days=6))
     other = start(people)
-    assert stages.open_task_for(deputy, other).assignee == people["r1"]  # still r1's range, never r2's
+    # still r1's range, never r2's
+    assert stages.acting_for(deputy, task_of(other, "r1")) == people["r1"]
+    assert stages.acting_for(deputy, task_of(other, "r2")) is None
 
 
 def test_batch_approve_is_refused_where_the_stage_does_not_allow_it(people):
@@ -232,7 +238,8 @@ def test_new_cases_use_the_new_version_and_running_ones_keep_theirs(people):
 def test_a_user_sets_a_delegation_and_the_delegate_sees_the_task_in_the_inbox(people, client):
     today = timezone.localdate()
     client.force_login(people["r1"])
-    response = client.post("/me/", {"delegate": UserFactory(username="deputy").pk, "starts_on": today,
+    response = client.post("/me/", {"delegate": UserFactory(username="deputy", roles=["t_reviewers"]).pk,
+                                    "starts_on": today,
                                     "ends_on": today + datetime.timedelta(days=2), "reason": "出差"})
     assert response.status_code == 302
     run = start(people)
@@ -272,9 +279,27 @@ def test_a_signer_added_before_me_who_disapproves_in_a_ratio_stage_hands_the_tur
     # found by the property test: the principal used to wait for a signer who had already said no
     StageDefinition.objects.filter(version__slot__code=SLOT, key="first").update(mode="ratio", ratio=50)
     run = start(people)
+    people["applicant"].groups.add(Group.objects.get(name="t_reviewers"))
     added = stages.add_signer(actor=people["r1"], task=task_of(run, "r1"), user=people["applicant"],
                               position="before")
     stages.approve(actor=people["r2"], task=task_of(run, "r2"))
     stages.reject(actor=people["applicant"], task=added, comment="不同意")
     assert task_of(run, "r1").status == "open"
     assert StageRun.objects.get(pk=run.pk).status == "running"
+
+
+def test_a_ratio_stage_walked_again_after_a_return_counts_only_its_new_signatures(people):
+    # found by the property test: the first pass's returned and cancelled tasks used to count in the share, so the
+    # second pass could never reach it and the chain waited on nobody
+    StageDefinition.objects.filter(version__slot__code=SLOT, key="legal").update(mode="ratio", ratio=60)
+    run = start(people)
+    stages.approve(actor=people["r1"], task=task_of(run, "r1"))
+    first_order = run.tasks.get(assignee__username="r1").stage_order
+    stages.return_to(actor=people["h1"], task=task_of(run, "h1"), to_order=first_order, comment="材料不全")
+    stages.approve(actor=people["r1"], task=task_of(run, "r1"))
+    # when: two of the three heads approve the second pass (2/3 ≥ 60%)
+    stages.approve(actor=people["h1"], task=task_of(run, "h1"))
+    stages.approve(actor=people["h2"], task=task_of(run, "h2"))
+    # then
+    assert StageRun.objects.get(pk=run.pk).status == "approved"
+    assert not run.tasks.filter(status__in=["open", "waiting"]).exists()

@@ -1,17 +1,21 @@
 """The due-item sweep: each step once per due-date version, crash recovery from the database, automatic actions."""
 
 import datetime
+import re
 import threading
 
 import pytest
 import time_machine
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from notifications.models import Notification
+from notifications.models import Delivery, Notification
 from proposals.models import ProposalStatus
 from tests.clock import at
+from tests.concurrency import race
 from tests.personas import assigned, submitted
+from tests.reliability import data
 from workflows import due, reminders, sweeps
 from workflows.calendar import CHINA
 from workflows.models import AuditEvent, DueAction, DueItem
@@ -126,21 +130,20 @@ def test_a_crash_mid_batch_loses_the_open_transaction_only_and_the_next_sweep_fi
     for unit in (world.education, world.transport, world.health):
         assigned(world, mode="sole", lead=[unit], title=f"关于{unit.name}工作的建议")
     travel(2026, 6, 9, 9)
-    calls = []
-    real_notify = sweeps.notify
+    real_notify_many = sweeps.notify_many
 
-    def dying_notify(**kwargs):
-        calls.append(kwargs["key"])
-        if len(calls) == 2:
-            raise Crash
-        return real_notify(**kwargs)
+    def dying_notify_many(messages, **kwargs):
+        real_notify_many(messages, **kwargs)
+        assert Notification.objects.filter(key__startswith="due-").exists()  # inserted, not yet committed
+        raise Crash
 
-    monkeypatch.setattr(sweeps, "notify", dying_notify)
+    monkeypatch.setattr(sweeps, "notify_many", dying_notify_many)
     with pytest.raises(Crash):
         sweeps.sweep()
     assert not DueAction.objects.exists()
+    assert not Notification.objects.filter(key__startswith="due-").exists()
 
-    monkeypatch.setattr(sweeps, "notify", real_notify)
+    monkeypatch.setattr(sweeps, "notify_many", real_notify_many)
     sweeps.sweep()
     sweeps.sweep()
 
@@ -180,7 +183,7 @@ def test_a_broken_subject_does_not_hold_up_the_batch_and_is_retried_later(world,
 @pytest.mark.django_db
 def test_sweep_queries_grow_with_the_items_not_with_their_history(receipt, travel, django_assert_max_num_queries):
     travel(2026, 6, 9, 9)
-    with django_assert_max_num_queries(45):
+    with django_assert_max_num_queries(BATCH_QUERIES):
         sweeps.sweep()
 
 
@@ -226,3 +229,131 @@ def test_the_celery_task_sweeps(receipt, travel):
     assert tasks.sweep_due_items.delay().get() == 1
     assert reminders.level_at(reminders.schedule(due_at=receipt.due_at, policy=reminders.policy_for(receipt)),
                               timezone.now()) == Level.YELLOW
+
+
+# --- batches: one message per person, a fixed number of statements per batch ---------------------------------------
+
+# The statements of one sweep that fires one batch of escalations, whatever its size: the security alert check (1);
+# in the batch's savepoint (2): the claim, the subjects (one query per subject type) and the done steps (3); in a
+# savepoint (2): the unit memberships and 督查室 (2); the keys already sent, the notifications, the recipients'
+# preferences and the deliveries (4); the group robots (1); the timeline rows, the markers and the items (3); then
+# the next claim finding nothing (1, in a savepoint: 2). The savepoints are the sweep's transactions inside the test's.
+BATCH_QUERIES = 21
+
+
+def overdue(count: int, *, units: int = 1, email: bool = True, prefix: str = "unit"):
+    """``count`` 办理答复 deadlines overdue since a minute, of assignments to ``units`` units with one handler each."""
+    holders = data.units_with_handlers(units, email=email, prefix=prefix)
+    items = data.due_items(parts=data.assignments(units=holders, count=count),
+                           due_at=timezone.now() - datetime.timedelta(minutes=1))
+    return [unit.memberships.get().user for unit in holders], items
+
+
+def listed(notification) -> int:
+    return len(re.findall(r"^\d+\. 【黄色督办】", notification.body, flags=re.MULTILINE))
+
+
+@pytest.mark.django_db
+def test_a_person_with_40_items_due_at_once_gets_one_message_listing_them_and_40_timeline_rows():
+    (handler,), items = overdue(40)
+
+    result = sweeps.sweep(batch_size=100)
+
+    message = Notification.objects.get(recipient=handler)
+    assert message.key.startswith("due-batch-")
+    assert message.title == "【督办汇总】40 件事项已逾期"
+    assert listed(message) == 40
+    assert all(f"关于第{i}项民生工作的建议" in message.body for i in range(40))
+    assert list(message.deliveries.values_list("channel", flat=True)) == ["email"]
+    # each item: its own row on its own case's timeline, naming the message, and its own marker
+    rows = AuditEvent.objects.filter(action="due.escalated_yellow")
+    assert rows.count() == 40
+    assert rows.values("subject_id").distinct().count() == 40
+    assert {row.changes["due_item"] for row in rows} == {item.pk for item in items}
+    assert all(row.changes["messages"] == [message.key] for row in rows)
+    assert sorted(DueAction.objects.values_list("due_item", flat=True)) == sorted(item.pk for item in items)
+    assert (result.total_fired, result.messages) == (40, 1)
+
+    # a rerun of the same sweep sends nothing
+    again = sweeps.sweep(batch_size=100)
+    assert (again.total_fired, again.messages) == (0, 0)
+    assert Notification.objects.count() == 1
+    assert AuditEvent.objects.filter(action="due.escalated_yellow").count() == 40
+    assert DueAction.objects.count() == 40
+
+
+@pytest.mark.django_db
+def test_one_item_keeps_its_own_message_and_key():
+    (handler,), (item,) = overdue(1)
+
+    sweeps.sweep()
+
+    message = Notification.objects.get(recipient=handler)
+    assert message.key == f"due-{item.pk}-v1-escalation-yellow-0"
+    assert message.title.startswith("【黄色督办】办理答复已逾期：")
+
+
+@pytest.mark.django_db
+def test_a_crash_between_the_message_insert_and_the_commit_leaves_nothing_and_the_rerun_sends_exactly_one(
+    monkeypatch
+):
+    (handler,), _items = overdue(40)
+    real_notify_many = sweeps.notify_many
+
+    def dying_notify_many(messages, **kwargs):
+        created = real_notify_many(messages, **kwargs)
+        assert len(created) == 1 and Delivery.objects.count() == 1
+        raise Crash
+
+    monkeypatch.setattr(sweeps, "notify_many", dying_notify_many)
+    with pytest.raises(Crash):
+        sweeps.sweep(batch_size=100)
+    assert not Notification.objects.exists()
+    assert not Delivery.objects.exists()
+    assert not DueAction.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="due.").exists()
+
+    monkeypatch.setattr(sweeps, "notify_many", real_notify_many)
+    sweeps.sweep(batch_size=100)
+    sweeps.sweep(batch_size=100)
+
+    assert listed(Notification.objects.get(recipient=handler)) == 40
+    assert Delivery.objects.count() == 1
+    assert DueAction.objects.count() == 40
+    assert AuditEvent.objects.filter(action="due.escalated_yellow").count() == 40
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no row locks")
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_sweeps_tell_each_person_of_each_item_once():
+    (handler,), items = overdue(40)
+
+    results = race(lambda: sweeps.sweep(batch_size=100), lambda: sweeps.sweep(batch_size=100))
+
+    assert not [result for result in results if isinstance(result, BaseException)]
+    assert sum(result.total_fired for result in results) == 40
+    # The first claim locks every row; the other sweeper skips them: one message listing the 40 items.
+    # (Were the claims to interleave, each batch would carry its own items: still each item exactly once.)
+    messages = Notification.objects.filter(recipient=handler)
+    assert messages.count() == sum(1 for result in results if result.total_fired)
+    assert sum(listed(message) if message.key.startswith("due-batch-") else 1 for message in messages) == 40
+    assert messages.count() == 1
+    assert DueAction.objects.count() == 40
+    assert AuditEvent.objects.filter(action="due.escalated_yellow").count() == 40
+
+
+@pytest.mark.django_db
+def test_a_batch_costs_the_same_statements_whatever_its_size():
+    overdue(1, prefix="warm-up")
+    sweeps.sweep()  # content types and the calendar are read once per process, not per batch
+    DueItem.objects.update(state=DueItem.State.DONE)
+    counts = {}
+    for size in (10, 100):
+        overdue(size, units=5, prefix=f"size{size}")
+        with CaptureQueriesContext(connection) as queries:
+            result = sweeps.sweep(batch_size=size)
+        assert (result.items, result.total_fired) == (size, size)
+        assert result.messages == 5  # one per handler
+        counts[size] = len(queries)
+        DueItem.objects.update(state=DueItem.State.DONE)
+    assert counts == {10: BATCH_QUERIES, 100: BATCH_QUERIES}

@@ -1,6 +1,6 @@
 from .access import AccessGrant
 from .accounts import PasswordHistory
-from .audit import AuditEvent
+from .audit import AuditAnchor, AuditEvent
 from .calendar import CalendarDay, CalendarYear, DeadlineRule
 from .definitions import DefinitionVersion, FlowSlot, StageDefinition
 from .directory import Unit, UnitMembership
@@ -13,6 +13,7 @@ from .work import WorkItem
 __all__ = [
     "AccessGrant",
     "PasswordHistory",
+    "AuditAnchor",
     "AuditEvent",
     "CalendarDay",
     "CalendarYear",
