@@ -94,14 +94,18 @@ def setup_django(database_url: str) -> None:
             "DATABASE_URL": database_url,
             "DEBUG": "0",
             "FAST_PASSWORD_HASHER": "1",
-            # Outbox rows are written and published after each commit to an in-process broker: cheap, local, and
-            # no worker runs, so no delivery is executed.
+            # Outbox rows are written and published after each commit, as in production (which refuses an
+            # in-process broker), to a Redis database no worker reads: no delivery is executed.
             "CELERY_TASK_ALWAYS_EAGER": "0",
-            "CELERY_BROKER_URL": "memory://localhost/",
         }
     )
+    os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
     os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
     os.environ.setdefault("ALLOWED_HOSTS", "localhost")
+    # The keys production requires, bench-only values.
+    os.environ.setdefault("TONGXIN_HMAC_KEY", "bench-only-hmac-key")
+    os.environ.setdefault("TONGXIN_FIELD_KEYS", "YmVuY2gtb25seS1maWVsZC1rZXktbm90LXNlY3JldDA=")
+    os.environ.setdefault("TONGXIN_SMS_BACKEND", "notifications.sms.LoggingBackend")
 
     import django
 
