@@ -9,6 +9,7 @@ import secrets
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -175,17 +176,21 @@ def test_embedded_broker_never_hands_a_consumer_half_a_message(tmp_path):
                "processed_folder": str(tmp_path / "p"), "control_folder": str(tmp_path / "c")}
     payload = "同" * 200_000
     sent, received, errors = 400, [], []
+    deadline = time.monotonic() + 120
 
     def produce(offset):
-        with Connection("localfs://", transport_options=options) as conn:
-            queue = conn.SimpleQueue("work")
-            for n in range(offset, sent, 4):
-                queue.put({"n": n, "body": payload})
+        try:
+            with Connection("localfs://", transport_options=options) as conn:
+                queue = conn.SimpleQueue("work")
+                for n in range(offset, sent, 4):
+                    queue.put({"n": n, "body": payload})
+        except Exception as error:  # noqa: BLE001 - a producer that fails must fail the test, not hang it
+            errors.append(f"producer {offset}: {error!r}")
 
     def consume():
         with Connection("localfs://", transport_options=options) as conn:
             queue = conn.SimpleQueue("work")
-            while len(received) < sent:
+            while len(received) < sent and not errors and time.monotonic() < deadline:
                 try:
                     message = queue.get(timeout=0.05)
                 except queue.Empty:
@@ -199,12 +204,13 @@ def test_embedded_broker_never_hands_a_consumer_half_a_message(tmp_path):
                 received.append(body["n"])
                 message.ack()
 
-    threads = [threading.Thread(target=produce, args=(i,)) for i in range(4)]
-    threads += [threading.Thread(target=consume) for _ in range(3)]
+    # Daemon threads with a deadline: a failure ends the test instead of keeping the interpreter alive at exit.
+    threads = [threading.Thread(target=produce, args=(i,), daemon=True) for i in range(4)]
+    threads += [threading.Thread(target=consume, daemon=True) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=120)
+        thread.join(timeout=max(0, deadline - time.monotonic()) + 5)
 
     assert errors == []
     assert sorted(received) == list(range(sent))

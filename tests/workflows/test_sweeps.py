@@ -194,7 +194,7 @@ def test_two_concurrent_sweepers_split_the_items_and_fire_each_once(world):
         for i in range(12):
             assigned(world, mode="sole", lead=[(world.education, world.transport, world.health)[i % 3]],
                      title=f"关于第{i}项工作的建议")
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=120)
     fired = []
 
     def sweeper():
@@ -209,11 +209,12 @@ def test_two_concurrent_sweepers_split_the_items_and_fire_each_once(world):
 
     # One clock for both threads (time-machine patches the process, not a thread).
     with time_machine.travel(at(2026, 6, 9, 9), tick=False):
-        threads = [threading.Thread(target=sweeper) for _ in range(2)]
+        threads = [threading.Thread(target=sweeper, daemon=True) for _ in range(2)]
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join()
+            thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a sweeper is still running: a deadlock"
 
     assert sum(fired) == 12
     assert DueAction.objects.count() == 12
