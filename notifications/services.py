@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -18,7 +18,6 @@ def channels_for(user) -> list[str]:
     return [channel.name for channel in delivery_channels.all_channels() if channel.available_for(user)]
 
 
-@transaction.atomic(savepoint=False)
 def notify(
     *, recipients, key: str, title: str, body: str = "", link: str = "", channels: list[str] | None = None,
     audiences=(),
@@ -30,32 +29,9 @@ def notify(
     ``channels`` narrows the recipient's own channels; it never reaches a user on a channel they lack.
     ``audiences`` also posts the message, once per key, to the group robots registered for those audiences.
     """
-    unknown = set(channels or ()) - set(Delivery.Channel.values)
-    if unknown:
-        raise ValueError(f"Unknown notification channels: {sorted(unknown)}")
-    if audiences:
-        _broadcast(audiences=audiences, key=key, title=title, body=body, link=link, channels=channels)
-    created_notifications = []
-    for user in recipients:
-        if not user.is_active:
-            continue
-        try:
-            # Insert first: a new key (the usual case) costs one statement; the unique constraint refuses a repeat.
-            with transaction.atomic():
-                notification = Notification.objects.create(
-                    recipient=user, key=key, title=str(title)[:200], body=str(body), link=link
-                )
-        except IntegrityError:
-            continue
-        created_notifications.append(notification)
-        names = channels_for(user)
-        if channels is not None:
-            names = [name for name in names if name in channels]
-        for delivery in Delivery.objects.bulk_create(
-            [Delivery(notification=notification, channel=name) for name in names]
-        ):
-            transaction.on_commit(partial(tasks.queue_delivery, delivery.pk))
-    return created_notifications
+    messages = [Message(key=key, title=title, body=body, link=link, recipient=user) for user in recipients]
+    messages += [Message(key=key, title=title, body=body, link=link, audience=audience) for audience in audiences]
+    return notify_many(messages, channels=channels)
 
 
 @dataclass(frozen=True)
@@ -94,29 +70,65 @@ def notify_many(messages, *, channels: list[str] | None = None) -> list[Notifica
 
 
 def _notify_people(messages, *, channels) -> list[Notification]:
-    sent = set(
-        Notification.objects.filter(
-            recipient__in={message.recipient.pk for message in messages}, key__in={message.key for message in messages}
-        ).values_list("recipient_id", "key")
-    )
-    messages = [message for message in messages if (message.recipient.pk, message.key) not in sent]
-    if not messages:
-        return []
-    created = Notification.objects.bulk_create([
+    created = _insert_unsent([
         Notification(recipient=message.recipient, key=message.key, title=str(message.title)[:200],
                      body=str(message.body), link=message.link)
         for message in messages
     ])
-    _load_preferences([message.recipient for message in messages])
+    if not created:
+        return []
+    _load_preferences([notification.recipient for notification in created])
     deliveries = []
-    for notification, message in zip(created, messages, strict=True):
-        names = channels_for(message.recipient)
+    for notification in created:
+        names = channels_for(notification.recipient)
         if channels is not None:
             names = [name for name in names if name in channels]
         deliveries += [Delivery(notification=notification, channel=name) for name in names]
     for delivery in Delivery.objects.bulk_create(deliveries):
         transaction.on_commit(partial(tasks.queue_delivery, delivery.pk))
     return created
+
+
+# Rows per INSERT: six parameters each stays far below SQLite's limit of 32,766 bound parameters.
+_INSERT_CHUNK = 500
+
+
+def _insert_unsent(notifications: list[Notification]) -> list[Notification]:
+    """Insert the notifications whose (recipient, key) was never sent; return those inserted, with their keys.
+
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per chunk (PostgreSQL, and SQLite from 3.35): the unique
+    constraint, not a read before the write, decides what is new, so neither a check query nor a savepoint per
+    row is needed and a concurrent sender cannot make the caller's transaction fail.
+    """
+    quote = connection.ops.quote_name
+    columns = ["recipient_id", "key", "title", "body", "link", "created"]
+    now = timezone.now()
+    created_value = connection.ops.adapt_datetimefield_value(now)
+    by_pair = {(notification.recipient_id, notification.key): notification for notification in notifications}
+    pairs = list(by_pair)
+    inserted = []
+    for start in range(0, len(pairs), _INSERT_CHUNK):
+        chunk = [by_pair[pair] for pair in pairs[start:start + _INSERT_CHUNK]]
+        row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        statement = (
+            f"INSERT INTO {quote(Notification._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES {', '.join([row] * len(chunk))} "
+            f"ON CONFLICT ({quote('recipient_id')}, {quote('key')}) DO NOTHING "
+            f"RETURNING {quote('id')}, {quote('recipient_id')}, {quote('key')}"
+        )  # nosec B608  # identifiers come from the model, every value is a bound parameter
+        parameters = []
+        for notification in chunk:
+            parameters += [notification.recipient_id, notification.key, notification.title, notification.body,
+                           notification.link, created_value]
+        with connection.cursor() as cursor:
+            cursor.execute(statement, parameters)
+            returned = cursor.fetchall()
+        for pk, recipient_id, key in returned:
+            notification = by_pair[(recipient_id, key)]
+            notification.pk, notification.created = pk, now
+            notification._state.adding = False
+            inserted.append(notification)
+    return inserted
 
 
 def _load_preferences(users) -> None:
@@ -157,25 +169,6 @@ def _broadcast_many(messages, *, channels) -> None:
                   for broadcast in created for endpoint in by_audience[broadcast.audience]]
     for delivery in Delivery.objects.bulk_create(deliveries):
         transaction.on_commit(partial(tasks.queue_delivery, delivery.pk))
-
-
-def _broadcast(*, audiences, key: str, title: str, body: str, link: str, channels: list[str] | None) -> None:
-    endpoints = WebhookEndpoint.objects.filter(audience__in=set(audiences), is_active=True)
-    if channels is not None:
-        endpoints = endpoints.filter(channel__in=channels)
-    by_audience: dict[str, list[WebhookEndpoint]] = {}
-    for endpoint in endpoints:
-        by_audience.setdefault(endpoint.audience, []).append(endpoint)
-    for audience, targets in by_audience.items():
-        broadcast, created = Broadcast.objects.get_or_create(
-            audience=audience, key=key, defaults={"title": str(title)[:200], "body": str(body), "link": link}
-        )
-        if not created:
-            continue
-        for delivery in Delivery.objects.bulk_create(
-            [Delivery(broadcast=broadcast, endpoint=endpoint, channel=endpoint.channel) for endpoint in targets]
-        ):
-            transaction.on_commit(partial(tasks.queue_delivery, delivery.pk))
 
 
 def preference_save(*, user, email: bool, sms: bool, mobile: str) -> None:

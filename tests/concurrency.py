@@ -4,7 +4,6 @@ import threading
 
 from django.db import connections
 
-
 # A deadlock fails its test after this long instead of holding the whole run (and the interpreter's exit) hostage.
 RACE_TIMEOUT = 120
 

@@ -18,6 +18,11 @@ from .models import DeadlineRule, DefinitionVersion, FlowSlot, StageDefinition
 from .roles import label as role_label
 
 
+def subject_itself(subject):
+    """The default ``SlotSpec.case_of``: the chain runs on the case itself (locked by its key, never read first)."""
+    return subject
+
+
 @dataclass(frozen=True)
 class StageSpec:
     key: str
@@ -89,7 +94,7 @@ class SlotSpec:
     # subject -> the object whose timeline shows the chain's events (e.g. a reply's proposal)
     timeline_subject: Callable = lambda subject: subject
     # subject -> the case row locked before the run (lock order case → run → children; ``workflows.locks``)
-    case_of: Callable = lambda subject: subject
+    case_of: Callable = subject_itself
     # (subject, task) -> who hears of an overdue task: 黄 the 分管领导, 红 督查室 or the department head.
     # Default: the leaders of the holder's unit at 黄, nobody more at 红.
     overdue_leaders: Callable | None = None

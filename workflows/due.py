@@ -20,10 +20,11 @@ def rule(code: str) -> DeadlineRule:
 
 
 def open_due_item(*, subject, purpose: str, title: str, rule_code: str = "", kind: str = "", amount: int | None = None,
-                  anchor_at=None) -> DueItem:
+                  anchor_at=None, known_new: bool = False) -> DueItem:
     """Start watching a deadline for ``subject``, from a named rule or an explicit kind and amount (a stage).
 
-    An open item for the same purpose is moved instead (a new due-date version).
+    An open item for the same purpose is moved instead (a new due-date version). ``known_new``: the caller knows
+    there is none (a task opening), so none is looked for; the one-open-item constraint still guards it.
     """
     deadline_rule = rule(rule_code) if rule_code else None
     if deadline_rule is not None:
@@ -33,7 +34,7 @@ def open_due_item(*, subject, purpose: str, title: str, rule_code: str = "", kin
     anchor_at = anchor_at or timezone.now()
     due = calendar.compute_due(kind=kind, amount=amount, anchor=anchor_at)
     subject_type = ContentType.objects.get_for_model(subject, for_concrete_model=False)
-    existing = DueItem.objects.filter(
+    existing = None if known_new else DueItem.objects.filter(
         subject_type=subject_type, subject_id=str(subject.pk), purpose=purpose, state=DueItem.State.OPEN
     ).first()
     values = {

@@ -36,11 +36,20 @@ def run(run_id: int):
 
 def run_with_case(run_id: int):
     """Lock the case a chain runs on, then the run: the order every case-page service uses too."""
-    from .chains import spec_for
+    from django.contrib.contenttypes.models import ContentType
+
+    from .chains import spec_for, subject_itself
     from .models import StageRun
 
     plain = StageRun.objects.select_related("slot").get(pk=run_id)
-    owner = spec_for(plain.slot.code).case_of(plain.subject)
+    case_of = spec_for(plain.slot.code).case_of
+    if case_of is subject_itself:
+        # The run's subject is the case: lock it by its key and hand the locked row to the run (no second read).
+        owner = case(ContentType.objects.get_for_id(plain.subject_type_id).model_class(), plain.subject_id)
+        locked = run(run_id)
+        locked.subject = owner
+        return locked
+    owner = case_of(plain.subject)
     if owner is not None:
         case_row(owner)
     return run(run_id)

@@ -163,18 +163,24 @@ def _open_work(task: StageTask, item) -> None:
     work.open_item(
         case=spec_for(run.slot.code).case_of(run.subject), target=task, step=step_code(run, task.stage),
         title=task.stage.name, link=run.case_link, assignee=task.assignee, due_item=item, case_label=run.case_label,
+        known_new=True,
     )
 
 
 def _open(task: StageTask, *, now=None):
-    """Make a task actionable: its deadline starts now, its work item opens, the assignee is told."""
+    """Make a task actionable: its deadline starts now, its work item opens, the assignee is told.
+
+    Only a waiting task opens (or one created open by :func:`_open_stage`); a waiting task holds no open deadline or
+    work item (:func:`_suspend` cancels them), so neither is looked for.
+    """
     now = now or timezone.now()
     stage = task.stage
-    task.status, task.opened_at = StageTask.Status.OPEN, now
-    task.save(update_fields=["status", "opened_at"])
+    if task.status != StageTask.Status.OPEN:
+        task.status, task.opened_at = StageTask.Status.OPEN, now
+        task.save(update_fields=["status", "opened_at"])
     item = due.open_due_item(
         subject=task, purpose=TASK_DUE, title=f"{stage.name}：{task.run.case_label}"[:200],
-        kind=stage.deadline_kind, amount=stage.deadline_amount, anchor_at=now,
+        kind=stage.deadline_kind, amount=stage.deadline_amount, anchor_at=(task.opened_at or now), known_new=True,
     )
     _open_work(task, item)
     # Keyed by the due item and its version: a task that opens again (after a 前加签) gets a new item, so a new key.
@@ -222,16 +228,23 @@ def _stage_tasks(run: StageRun, stage: StageDefinition):
         "stage", "assignee")
 
 
-def _cancel_live(run: StageRun, stage: StageDefinition | None = None):
-    live = StageTask.objects.filter(run=run, status__in=LIVE).select_related("stage")
-    if stage is not None:
-        live = live.filter(stage=stage)
+def _cancel_live(run: StageRun, stage: StageDefinition | None = None, *, live=None):
+    """Cancel the run's live tasks (of one stage), or the ``live`` ones the caller has just read under the lock."""
+    if live is None:
+        live = StageTask.objects.filter(run=run, status__in=LIVE).select_related("stage")
+        if stage is not None:
+            live = live.filter(stage=stage)
     for task in live:
         _close(task, StageTask.Status.CANCELED)
 
 
 def _stages(run: StageRun):
-    return list(run.version.stages.select_related("role").order_by("order", "pk"))
+    """The version's stages in order, read once per run object and version (a published version never changes)."""
+    cached = getattr(run, "_stages_of_version", None)
+    if cached is None or cached[0] != run.version_id:
+        cached = run._stages_of_version = (run.version_id,
+                                           list(run.version.stages.select_related("role").order_by("order", "pk")))
+    return cached[1]
 
 
 def _enter(run: StageRun, *, from_order: int, actor):
@@ -267,13 +280,15 @@ def _open_stage(run: StageRun, stage: StageDefinition, spec):
         raise ServiceError("no_assignee", _("“%(stage)s”没有可办理的人员，请联系管理员配置角色或单位。") % {
             "stage": stage.name})
     sequential = stage.mode == StageDefinition.Mode.SEQUENTIAL
+    now = timezone.now()
     for seq, user in enumerate(assignees):
+        opens = not sequential or seq == 0
         task = StageTask.objects.create(
             run=run, stage=stage, stage_order=stage.order, seq=seq * 10, assignee=user,
-            status=StageTask.Status.WAITING,
+            status=StageTask.Status.OPEN if opens else StageTask.Status.WAITING, opened_at=now if opens else None,
         )
-        if not sequential or seq == 0:
-            _open(task)
+        if opens:
+            _open(task, now=now)
 
 
 def _finish(run: StageRun, status: str, *, actor, comment: str = "", record: bool = True):
@@ -316,10 +331,12 @@ def _after_approval(run: StageRun, task: StageTask, *, actor):
         pending_chain = any(t.added in (StageTask.Added.BEFORE, StageTask.Added.AFTER) for t in live)
         complete = not pending_chain and approved * 100 >= stage.ratio * len(counted)
     if complete:
-        _cancel_live(run, stage)
+        # The stage's live tasks of earlier passes were cancelled by the 退回 that started this pass.
+        _cancel_live(run, live=live)
         _record(run, actor=actor, action="chain.stage_passed", comment=stage.name)
         # Parallel stages (same 顺序) must all pass before the chain moves on.
-        if not StageTask.objects.filter(run=run, stage_order=stage.order, status__in=LIVE).exists():
+        parallel = any(other.order == stage.order and other.pk != stage.pk for other in _stages(run))
+        if not parallel or not StageTask.objects.filter(run=run, stage_order=stage.order, status__in=LIVE).exists():
             _enter(run, from_order=stage.order + 1, actor=actor)
 
 

@@ -34,17 +34,17 @@ def _type(obj) -> ContentType:
 
 
 def open_item(*, case, step: str, title: str, link: str, target=None, assignee=None, role: Group | str | None = None,
-              unit=None, due_item: DueItem | None = None, case_label: str = "") -> WorkItem:
+              unit=None, due_item: DueItem | None = None, case_label: str = "", known_new: bool = False) -> WorkItem:
     """Put one step in a person's 待办 (``assignee``) or in a role's 待认领 (``role``, optionally inside ``unit``).
 
     Idempotent per (target, step, assignee): a step already open for the same holder is returned, its deadline
-    link refreshed.
+    link refreshed. ``known_new``: the caller knows none is open (a task opening), so none is looked for.
     """
     if isinstance(role, str):
         role = Group.objects.get_or_create(name=role)[0]
     target = target if target is not None else case
     target_type = _type(target)
-    existing = WorkItem.objects.filter(
+    existing = None if known_new else WorkItem.objects.filter(
         target_type=target_type, target_id=str(target.pk), step=step, state=WorkItem.State.OPEN,
         assignee=assignee, role=role, unit=unit,
     ).first()

@@ -52,12 +52,15 @@ def _review_guard(actor, proposal: Proposal):
 
 def _next_serial(term: Term, year: int) -> int:
     """Take the next official number under a row lock: a rolled-back acceptance gives its number back."""
-    try:
-        with transaction.atomic():
-            NumberCounter.objects.get_or_create(term=term, year=year)
-    except IntegrityError:
-        pass  # created concurrently by another acceptance
-    counter = locks.children(NumberCounter.objects.filter(term=term, year=year))[0]
+    counters = locks.children(NumberCounter.objects.filter(term=term, year=year))
+    if not counters:  # the year's first acceptance creates the counter
+        try:
+            with transaction.atomic():
+                NumberCounter.objects.create(term=term, year=year)
+        except IntegrityError:
+            pass  # created concurrently by another acceptance
+        counters = locks.children(NumberCounter.objects.filter(term=term, year=year))
+    counter = counters[0]
     counter.last += 1
     counter.save(update_fields=["last"])
     return counter.last

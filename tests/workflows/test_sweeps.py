@@ -236,10 +236,10 @@ def test_the_celery_task_sweeps(receipt, travel):
 
 # The statements of one sweep that fires one batch of escalations, whatever its size: the security alert check (1);
 # in the batch's savepoint (2): the claim, the subjects (one query per subject type) and the done steps (3); in a
-# savepoint (2): the unit memberships and 督查室 (2); the keys already sent, the notifications, the recipients'
-# preferences and the deliveries (4); the group robots (1); the timeline rows, the markers and the items (3); then
-# the next claim finding nothing (1, in a savepoint: 2). The savepoints are the sweep's transactions inside the test's.
-BATCH_QUERIES = 21
+# savepoint (2): the unit memberships and 督查室 (2); the new notifications (one INSERT … ON CONFLICT DO
+# NOTHING), the recipients' preferences and the deliveries (3); the group robots (1); the timeline rows, the markers
+# and the items (3); then the next claim finding nothing (1, in a savepoint: 2). The savepoints are the sweep's transactions inside the test's.
+BATCH_QUERIES = 20
 
 
 def overdue(count: int, *, units: int = 1, email: bool = True, prefix: str = "unit"):
