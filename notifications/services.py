@@ -110,12 +110,13 @@ def _insert_unsent(notifications: list[Notification]) -> list[Notification]:
     for start in range(0, len(pairs), _INSERT_CHUNK):
         chunk = [by_pair[pair] for pair in pairs[start:start + _INSERT_CHUNK]]
         row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        # Identifiers come from the model and every value is a bound parameter.
         statement = (
-            f"INSERT INTO {quote(Notification._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+            f"INSERT INTO {quote(Notification._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # nosec B608
             f"VALUES {', '.join([row] * len(chunk))} "
             f"ON CONFLICT ({quote('recipient_id')}, {quote('key')}) DO NOTHING "
             f"RETURNING {quote('id')}, {quote('recipient_id')}, {quote('key')}"
-        )  # nosec B608  # identifiers come from the model, every value is a bound parameter
+        )
         parameters = []
         for notification in chunk:
             parameters += [notification.recipient_id, notification.key, notification.title, notification.body,
