@@ -6,8 +6,8 @@ written to a staging folder beside the queue and renamed into it, which is atomi
 only ever sees whole messages. kombu also creates a queue's exchange table and only then locks and writes it, so a
 process routing a message at that moment read an empty table, and a second thread could publish before the first
 had written it (a failed producer, and messages routed nowhere, seen in CI); here the table is created whole,
-changed only under its lock, and a binding is written before another thread of the process may rely on it. The folders are created by the
-transport, not at settings import.
+changed only under its lock, and a binding is written before another thread of the process may rely on it. The
+folders are created by the transport, not at settings import.
 """
 
 import fcntl
