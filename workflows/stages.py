@@ -228,12 +228,10 @@ def _stage_tasks(run: StageRun, stage: StageDefinition):
         "stage", "assignee")
 
 
-def _cancel_live(run: StageRun, stage: StageDefinition | None = None, *, live=None):
-    """Cancel the run's live tasks (of one stage), or the ``live`` ones the caller has just read under the lock."""
+def _cancel_live(run: StageRun, *, live=None):
+    """Cancel the run's live tasks, or the ``live`` ones the caller has just read under the lock."""
     if live is None:
         live = StageTask.objects.filter(run=run, status__in=LIVE).select_related("stage")
-        if stage is not None:
-            live = live.filter(stage=stage)
     for task in live:
         _close(task, StageTask.Status.CANCELED)
 
