@@ -334,12 +334,11 @@ def test_two_concurrent_sweeps_tell_each_person_of_each_item_once():
 
     assert not [result for result in results if isinstance(result, BaseException)]
     assert sum(result.total_fired for result in results) == 40
-    # The first claim locks every row; the other sweeper skips them: one message listing the 40 items.
-    # (Were the claims to interleave, each batch would carry its own items: still each item exactly once.)
+    # Claims skip rows the other sweeper has locked; they may interleave (12 and 28 were seen), so each
+    # sweeper that fired sends one message for its own items: every item exactly once overall.
     messages = Notification.objects.filter(recipient=handler)
     assert messages.count() == sum(1 for result in results if result.total_fired)
     assert sum(listed(message) if message.key.startswith("due-batch-") else 1 for message in messages) == 40
-    assert messages.count() == 1
     assert DueAction.objects.count() == 40
     assert AuditEvent.objects.filter(action="due.escalated_yellow").count() == 40
 
