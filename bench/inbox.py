@@ -93,6 +93,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
     parser.add_argument(
+        "--http",
+        action="store_true",
+        help="also measure over HTTP: gunicorn (deploy/gunicorn.conf.py) on loopback, a concurrent load generator",
+    )
+    parser.add_argument("--http-workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    parser.add_argument("--http-clients", type=int, default=4, help="concurrent HTTP clients (default 4)")
+    parser.add_argument(
         "--explain",
         action="store_true",
         help="print EXPLAIN ANALYZE of each page's SELECTs for the heaviest and a rare user to stderr",
@@ -102,6 +109,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error("need at least 3 groups, 1 member per group and 10 users more than the group members")
     if args.tasks < 100 or not 0 < args.claimable < 1 or args.sample < 10 or args.rounds < 1:
         parser.error("--tasks at least 100, --claimable between 0 and 1, --sample at least 10, --rounds at least 1")
+    if args.http_workers < 1 or args.http_clients < 1:
+        parser.error("--http-workers and --http-clients at least 1")
     return args
 
 
@@ -555,6 +564,82 @@ def measure(plan: Plan, user_id: list[int], args) -> dict:
     }
 
 
+def measure_http(plan: Plan, user_id: list[int], args) -> dict:
+    """Each page under concurrent load over HTTP: gunicorn with the production configuration (``--http-workers``
+    processes of 4 threads) on a free loopback port, ``--http-clients`` threads sending the sampled users' requests,
+    ``--rounds`` per user, one page at a time. Throughput is requests over the wall time of the page's run."""
+    import socket
+    import subprocess  # nosec B404: starts the project's own gunicorn on loopback
+    import urllib.error
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    tiers = plan.sample()
+    users = get_user_model().objects.in_bulk([user_id[u] for u in tiers])
+    cookies = {}
+    for u in tiers:  # a session per sampled user, in the database the server reads
+        client = Client()
+        client.force_login(users[user_id[u]])
+        cookies[u] = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = os.environ | {
+        "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(args.http_workers), "PYTHONPATH": str(ROOT)}
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.Popen(  # nosec B603: fixed arguments, the project's own executable
+        [str(gunicorn), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "bench.inbox_wsgi:application"],
+        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    # The settings redirect plain HTTP: the requests say they came through the TLS proxy, as nginx's do.
+    headers = {"X-Forwarded-Proto": "https", "Host": "localhost"}
+
+    def fetch(u: int, path: str) -> float:
+        request = urllib.request.Request(base + path, headers=headers | {"Cookie": cookies[u]})
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=120) as response:  # nosec B310: loopback http only
+            response.read()
+            if response.status != 200 or response.url != base + path:
+                raise RuntimeError(f"{path} answered {response.status} at {response.url} for user {u}")
+        return 1000 * (time.perf_counter() - t0)
+
+    try:
+        for _attempt in range(300):
+            try:
+                fetch(next(iter(cookies)), PAGES["tongxin_inbox"])
+                break
+            except (OSError, urllib.error.URLError, RuntimeError):
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not answer within a minute")
+        pages = {}
+        with ThreadPoolExecutor(args.http_clients) as pool:
+            for path in PAGES.values():  # warm each worker's templates and caches, untimed
+                list(pool.map(lambda u, path=path: fetch(u, path), list(cookies)[: 2 * args.http_workers]))
+            for page, path in PAGES.items():
+                jobs = [u for u in cookies for _ in range(args.rounds)]
+                plan.rng.shuffle(jobs)
+                started = time.perf_counter()
+                ms = list(pool.map(lambda u, path=path: fetch(u, path), jobs))
+                wall = time.perf_counter() - started
+                pages[page] = _summary(ms) | {"req_per_s": round(len(jobs) / wall, 1), "requests": len(jobs)}
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    return {
+        "workers": args.http_workers,
+        "clients": args.http_clients,
+        "pages": pages,
+        "ratio_inbox": round(pages["tongxin_inbox"]["req_per_s"] / pages["viewflow_inbox"]["req_per_s"], 1),
+        "ratio_queue": round(pages["tongxin_queue"]["req_per_s"] / pages["viewflow_queue"]["req_per_s"], 1),
+    }
+
+
 def check_counts(plan: Plan, tiers: dict[int, str], user_id: list[int], users: dict) -> int:
     """Each engine lists what the plan gave each sampled user, in its inbox and in its queue."""
     from viewflow.workflow.models import Task
@@ -613,7 +698,10 @@ def benchmark(args) -> dict:
     log(f"plan: {len(plan.items):,} items, {sum(plan.claimable.values()):,} claimable")
     loaded = load(plan)
     mount_bench_site()
-    result = measure(plan, loaded.pop("user_id"), args)
+    user_id = loaded.pop("user_id")
+    result = measure(plan, user_id, args)
+    if args.http:
+        result["http"] = measure_http(plan, user_id, args)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_database_size(current_database())")
         db_bytes = cursor.fetchone()[0]

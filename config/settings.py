@@ -179,7 +179,7 @@ AUTH_PASSWORD_VALIDATORS = [
     # Always on: it also records each change, which expiry and the forced first change read.
     {"NAME": "workflows.passwords.PasswordHistoryValidator", "OPTIONS": {"count": TONGXIN_PASSWORD_HISTORY}},
 ]
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "workflows.backends.ModelBackend"]
 # Lockout (django-axes) per account and, separately, per address; a security administrator can unlock earlier.
 AXES_FAILURE_LIMIT = int(os.environ.get("TONGXIN_LOGIN_FAILURE_LIMIT", 5))
 _lockout_minutes = int(os.environ.get("TONGXIN_LOCKOUT_MINUTES", 30))

@@ -98,7 +98,9 @@ def _insert_unsent(notifications: list[Notification]) -> list[Notification]:
 
     One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per chunk (PostgreSQL, and SQLite from 3.35): the unique
     constraint, not a read before the write, decides what is new, so neither a check query nor a savepoint per
-    row is needed and a concurrent sender cannot make the caller's transaction fail.
+    row is needed and a concurrent sender cannot make the caller's transaction fail. On PostgreSQL the same
+    statement also returns each recipient's saved channel preference (a data-modifying ``WITH``, which SQLite
+    lacks), so delivering them needs no further read.
     """
     quote = connection.ops.quote_name
     columns = ["recipient_id", "key", "title", "body", "link", "created"]
@@ -106,17 +108,26 @@ def _insert_unsent(notifications: list[Notification]) -> list[Notification]:
     created_value = connection.ops.adapt_datetimefield_value(now)
     by_pair = {(notification.recipient_id, notification.key): notification for notification in notifications}
     pairs = list(by_pair)
+    with_preferences = connection.vendor == "postgresql"
+    preference_fields = ["id", "user_id", "email", "sms", "mobile"]
     inserted = []
     for start in range(0, len(pairs), _INSERT_CHUNK):
         chunk = [by_pair[pair] for pair in pairs[start:start + _INSERT_CHUNK]]
         row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        # Identifiers come from the model and every value is a bound parameter.
+        # Identifiers come from the models and every value is a bound parameter.
         statement = (
             f"INSERT INTO {quote(Notification._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # nosec B608
             f"VALUES {', '.join([row] * len(chunk))} "
             f"ON CONFLICT ({quote('recipient_id')}, {quote('key')}) DO NOTHING "
             f"RETURNING {quote('id')}, {quote('recipient_id')}, {quote('key')}"
         )
+        if with_preferences:
+            statement = (
+                f"WITH inserted AS ({statement}) SELECT inserted.*, "  # nosec B608
+                + ", ".join(f"pref.{quote(name)}" for name in preference_fields)
+                + f" FROM inserted LEFT JOIN {quote(Preference._meta.db_table)} pref"
+                f" ON pref.{quote('user_id')} = inserted.{quote('recipient_id')}"
+            )
         parameters = []
         for notification in chunk:
             parameters += [notification.recipient_id, notification.key, notification.title, notification.body,
@@ -124,11 +135,16 @@ def _insert_unsent(notifications: list[Notification]) -> list[Notification]:
         with connection.cursor() as cursor:
             cursor.execute(statement, parameters)
             returned = cursor.fetchall()
-        for pk, recipient_id, key in returned:
+        for pk, recipient_id, key, *preference in returned:
             notification = by_pair[(recipient_id, key)]
             notification.pk, notification.created = pk, now
             notification._state.adding = False
             inserted.append(notification)
+            if with_preferences and getattr(notification.recipient, "_notification_preference", None) is None:
+                saved = preference[0] is not None
+                found = Preference.from_db(connection.alias, preference_fields, preference) if saved else Preference()
+                found.user = notification.recipient
+                notification.recipient._notification_preference = found
     return inserted
 
 

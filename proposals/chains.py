@@ -138,6 +138,7 @@ chains.register(chains.SlotSpec(
     case_values=lambda reply: {"co_units": ",".join(map(str, co_unit_ids(reply))), "category": reply.category.code},
     timeline_subject=lambda reply: reply.assignment.proposal,
     case_of=lambda reply: reply.assignment.proposal,
+    subject_related=("assignment__proposal", "category"),
     overdue_supervisors=_reply_supervisors,
     board="proposals",
 ))

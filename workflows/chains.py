@@ -95,6 +95,8 @@ class SlotSpec:
     timeline_subject: Callable = lambda subject: subject
     # subject -> the case row locked before the run (lock order case → run → children; ``workflows.locks``)
     case_of: Callable = subject_itself
+    # relations read with the subject when a run is locked, so that walking to its case costs no more queries
+    subject_related: tuple[str, ...] = ()
     # (subject, task) -> who hears of an overdue task: 黄 the 分管领导, 红 督查室 or the department head.
     # Default: the leaders of the holder's unit at 黄, nobody more at 红.
     overdue_leaders: Callable | None = None

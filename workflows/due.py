@@ -19,14 +19,25 @@ def rule(code: str) -> DeadlineRule:
     return DeadlineRule.objects.get(code=code)
 
 
+def rules(*codes: str) -> dict[str, DeadlineRule]:
+    """Several named rules in one query, for a step that opens many deadlines (every code must exist)."""
+    found = DeadlineRule.objects.in_bulk(codes, field_name="code")
+    missing = set(codes) - set(found)
+    if missing:
+        raise DeadlineRule.DoesNotExist(f"No deadline rule {sorted(missing)}")
+    return found
+
+
 def open_due_item(*, subject, purpose: str, title: str, rule_code: str = "", kind: str = "", amount: int | None = None,
-                  anchor_at=None, known_new: bool = False) -> DueItem:
-    """Start watching a deadline for ``subject``, from a named rule or an explicit kind and amount (a stage).
+                  anchor_at=None, known_new: bool = False, deadline_rule: DeadlineRule | None = None) -> DueItem:
+    """Start watching a deadline for ``subject``, from a named rule (``rule_code``, or the ``deadline_rule`` the caller
+    has read with others) or an explicit kind and amount (a stage).
 
     An open item for the same purpose is moved instead (a new due-date version). ``known_new``: the caller knows
     there is none (a task opening), so none is looked for; the one-open-item constraint still guards it.
     """
-    deadline_rule = rule(rule_code) if rule_code else None
+    if deadline_rule is None and rule_code:
+        deadline_rule = rule(rule_code)
     if deadline_rule is not None:
         kind, amount = deadline_rule.kind, deadline_rule.amount
     if not kind or amount is None:

@@ -34,25 +34,38 @@ def run(run_id: int):
     return StageRun.objects.select_for_update(of=("self",)).select_related("slot", "version").get(pk=run_id)
 
 
-def run_with_case(run_id: int):
-    """Lock the case a chain runs on, then the run: the order every case-page service uses too."""
+def run_with_case(run_id: int, *, known=None, case_held=None):
+    """Lock the case a chain runs on, then the run: the order every case-page service uses too.
+
+    ``known`` is the caller's unlocked row of that run, read with its slot: a run's slot and subject never change,
+    so they name the case to lock without reading the run first. ``case_held`` is the case row the calling service
+    has already locked in this transaction (a run on the case itself): it becomes the run's subject, not read again.
+    """
     from django.contrib.contenttypes.models import ContentType
 
     from .chains import spec_for, subject_itself
     from .models import StageRun
 
-    plain = StageRun.objects.select_related("slot").get(pk=run_id)
-    case_of = spec_for(plain.slot.code).case_of
-    if case_of is subject_itself:
+    slot_known = known is not None and known.pk == run_id and StageRun._meta.get_field("slot").is_cached(known)
+    plain = known if slot_known else StageRun.objects.select_related("slot").get(pk=run_id)
+    spec = spec_for(plain.slot.code)
+    subject_model = ContentType.objects.get_for_id(plain.subject_type_id).model_class()
+    if spec.case_of is subject_itself:
         # The run's subject is the case: lock it by its key and hand the locked row to the run (no second read).
-        owner = case(ContentType.objects.get_for_id(plain.subject_type_id).model_class(), plain.subject_id)
+        held = (case_held is not None and type(case_held) is subject_model
+                and str(case_held.pk) == str(plain.subject_id))
+        owner = case_held if held else case(subject_model, plain.subject_id)
         locked = run(run_id)
         locked.subject = owner
         return locked
-    owner = case_of(plain.subject)
+    subjects = subject_model._default_manager.select_related(*spec.subject_related)
+    owner = spec.case_of(subjects.get(pk=plain.subject_id))
     if owner is not None:
         case_row(owner)
-    return run(run_id)
+    locked = run(run_id)
+    # Read again now that the case is locked: what hangs below it can no longer change under us.
+    locked.subject = subjects.get(pk=plain.subject_id)
+    return locked
 
 
 def children(queryset: models.QuerySet) -> list[models.Model]:

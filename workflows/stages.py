@@ -106,8 +106,9 @@ def check_delegation(*, principal, delegate) -> None:
 # --- helpers ------------------------------------------------------------------------------------------------------
 
 
-def _locked_task(task: StageTask) -> tuple[StageRun, StageTask]:
-    run = locks.run_with_case(task.run_id)
+def _locked_task(task: StageTask, *, case_held=None) -> tuple[StageRun, StageTask]:
+    known = task.run if StageTask._meta.get_field("run").is_cached(task) else None
+    run = locks.run_with_case(task.run_id, known=known, case_held=case_held)
     task = StageTask.objects.select_related("stage", "assignee").get(pk=task.pk)
     task.run = run
     return run, task
@@ -300,14 +301,14 @@ def _finish(run: StageRun, status: str, *, actor, comment: str = "", record: boo
 
 def _after_approval(run: StageRun, task: StageTask, *, actor):
     """Decide what an approval opens next: a waiting co-signer, the next in line, the next stage, or the end."""
-    followers = list(StageTask.objects.filter(run=run, waits_for=task, status=StageTask.Status.WAITING)
-                     .select_related("stage", "assignee"))
+    stage = task.stage
+    # Whoever waits for this signer (a 前加签's principal, a 后加签) was added to this stage's current pass.
+    tasks = list(_stage_tasks(run, stage))
+    followers = [t for t in tasks if t.waits_for_id == task.pk and t.status == StageTask.Status.WAITING]
     if followers:
         for follower in followers:
             _open(follower)
         return
-    stage = task.stage
-    tasks = list(_stage_tasks(run, stage))
     live = [t for t in tasks if t.status in LIVE]
     if stage.mode == StageDefinition.Mode.SEQUENTIAL:
         waiting = sorted((t for t in live if t.status == StageTask.Status.WAITING and t.waits_for_id is None),
@@ -356,15 +357,17 @@ def published_version(slot_code: str) -> DefinitionVersion:
     )
 
 
-@transaction.atomic
-def start_chain(*, slot_code: str, subject, actor) -> StageRun:
+# Always inside the caller's transaction (its case locked): a savepoint would guard nothing.
+@transaction.atomic(savepoint=False)
+def start_chain(*, slot_code: str, subject, actor, case_held=None) -> StageRun:
     """Run the slot's published chain on ``subject`` (call inside the caller's transaction). The version is pinned.
 
-    The case is locked first (``SlotSpec.case_of``), as every action on the run does.
+    The case is locked first (``SlotSpec.case_of``), as every action on the run does, unless it is ``case_held``:
+    the row the calling service has already locked in this transaction.
     """
     spec = spec_for(slot_code)
     owner = spec.case_of(subject)
-    if owner is not None:
+    if owner is not None and owner is not case_held:
         locks.case_row(owner)
     version = published_version(slot_code)
     label, link = spec.describe(subject)
@@ -395,13 +398,16 @@ def open_task_for(user, run: StageRun) -> StageTask | None:
     """The open task of ``run`` that ``user`` may act on now (their own, or a delegating principal's)."""
     if run is None or not user.is_authenticated:
         return None
-    return (
+    task = (
         StageTask.objects.filter(run=run, status=StageTask.Status.OPEN)
         .filter(Q(assignee=user) | Q(assignee__in=principals_of(user), stage__role__in=user.groups.all()))
         .select_related("stage", "assignee")
         .order_by("pk")
         .first()
     )
+    if task is not None:
+        task.run = run
+    return task
 
 
 # --- the actions ----------------------------------------------------------------------------------------------------
@@ -444,12 +450,21 @@ def reject(*, actor, task: StageTask, comment: str) -> StageTask:
     return task
 
 
-@transaction.atomic
-def decide(*, actor, task: StageTask, outcome: str, comment: str = "") -> StageTask:
+def decide(*, actor, task: StageTask, outcome: str, comment: str = "", case_held=None) -> StageTask:
     """Record a decision as made (立案 / 不予立案 / 并案 …): the task and the run keep the outcome, the timeline shows
     its label, and the chain ends "decided" (``SlotSpec.on_finish(run, "decided", actor)``; the domain reads
-    ``run.outcome``). Only a stage whose ``StageSpec.outcomes`` lists ``outcome`` takes a decision."""
-    run, task = _locked_task(task)
+    ``run.outcome``). Only a stage whose ``StageSpec.outcomes`` lists ``outcome`` takes a decision.
+
+    ``case_held``: the case the calling service has locked in this transaction (``locks.run_with_case``); the
+    domain's ``on_finish`` then changes that very row. Such a service lets an error end its whole transaction, so
+    no savepoint is set for it.
+    """
+    with transaction.atomic(savepoint=case_held is None):
+        return _decide(actor=actor, task=task, outcome=outcome, comment=comment, case_held=case_held)
+
+
+def _decide(*, actor, task: StageTask, outcome: str, comment: str, case_held) -> StageTask:
+    run, task = _locked_task(task, case_held=case_held)
     _require_open(task)
     principal = _require_actor(actor, task)
     outcomes = dict(stage_outcomes(run, task.stage))

@@ -19,7 +19,7 @@ def _back(request, run: StageRun):
 
 
 def _task_or_404(request, pk) -> StageTask:
-    task = StageTask.objects.select_related("run", "stage", "assignee").filter(pk=pk).first()
+    task = StageTask.objects.select_related("run__slot", "stage", "assignee").filter(pk=pk).first()
     if task is None or (stages.acting_for(request.user, task) is None and task.added_by_id != request.user.pk):
         raise access.deny(request, subject=task, reason="stage_task")
     return task

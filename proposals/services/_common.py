@@ -38,8 +38,9 @@ STEP_KEY_DECIDE = "proposals.key.decide"
 
 
 def _locked(proposal: Proposal) -> Proposal:
-    """Lock the proposal row: the first lock of every proposal service (then runs, then child rows)."""
-    return locks.case(Proposal, proposal.pk, related=("term",))
+    """Lock the proposal row: the first lock of every proposal service (then runs, then child rows). Its term and
+    first proposer come in the same read (only the proposal's row is locked)."""
+    return locks.case(Proposal, proposal.pk, related=("term", "first_proposer"))
 
 
 def _require(condition: bool, code: str = "permission_denied"):
@@ -101,13 +102,21 @@ def _users_with_perm(perm: str):
 
 
 def _unit_members(unit_id: int):
-    return [m.user for m in UnitMembership.objects.filter(unit_id=unit_id, user__is_active=True).select_related("user")]
+    return _members_of_units([unit_id])[unit_id]
+
+
+def _members_of_units(unit_ids) -> dict[int, list]:
+    """Each unit's active members, for several units in one query."""
+    members = {unit_id: [] for unit_id in unit_ids}
+    for membership in UnitMembership.objects.filter(unit_id__in=members, user__is_active=True).select_related("user"):
+        members[membership.unit_id].append(membership.user)
+    return members
 
 
 def _locked_assignment(assignment: Assignment) -> tuple[Assignment, Proposal]:
     """Lock order: the proposal first, then its assignment (``workflows.locks``), the same in every service."""
     # An assignment never changes proposal: the caller's row names the case to lock first.
-    proposal = locks.case(Proposal, assignment.proposal_id, related=("term",))
+    proposal = locks.case(Proposal, assignment.proposal_id, related=("term", "first_proposer"))
     assignment = locks.child(Assignment, assignment.pk, related=("unit",))
     assignment.proposal = proposal
     return assignment, proposal

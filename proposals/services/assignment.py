@@ -4,9 +4,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import notify
+from notifications.services import Message, notify, notify_many
 from workflows import audit, due, work
 from workflows.errors import StaleStateError
+from workflows.models import Unit
 
 from .. import access, roles
 from ..errors import ProposalError
@@ -30,6 +31,7 @@ from ._common import (
     _link,
     _locked,
     _locked_assignment,
+    _members_of_units,
     _move,
     _open_due,
     _proposers,
@@ -53,31 +55,47 @@ def _validate_plan(mode: str, lead_ids, co_ids):
         raise ProposalError("separate_required", field="units")
 
 
-def _new_assignment(*, proposal: Proposal, unit_id: int, role: str, actor, now) -> Assignment:
-    assignment = Assignment.objects.create(proposal=proposal, unit_id=unit_id, role=role, assigned_at=now,
-                                           assigned_by=actor)
-    item = _open_receipt(assignment, proposal=proposal, anchor_at=now)
+_ASSIGNMENT_RULES = ("assignment-receipt", "assignment-reply")
+
+
+def _new_assignment(*, proposal: Proposal, unit: Unit, members, role: str, actor, now,
+                    rules) -> tuple[Assignment, list]:
+    """A unit's new assignment with its receipt window (and its reply deadline when it answers), on the deadline
+    ``rules`` read once for the whole plan. Returns it with the messages telling the unit's ``members``, which the
+    caller sends with its own in one call."""
+    assignment = Assignment.objects.create(proposal=proposal, unit=unit, role=role, assigned_at=now, assigned_by=actor)
+    item = _open_receipt(assignment, proposal=proposal, anchor_at=now, known_new=True,
+                         deadline_rule=rules["assignment-receipt"])
     if role in ANSWERING_ROLES:
         # The handling deadline runs from 交办 (DOMAIN §2.10 B10): the notice prints it, the unit sees it at once.
         due.open_due_item(subject=assignment, purpose="reply", title=_("办理答复：%(title)s") % {"title": proposal.title},
-                          rule_code="assignment-reply", anchor_at=now)
-    notify(recipients=_unit_members(unit_id), key=f"assignment-new-{assignment.pk}",
-           title=_("新交办提案：%(title)s") % {"title": proposal.title},
-           body=_("承办方式：%(role)s；请在 %(due)s 前签收或申请调整。") % {
-               "role": assignment.get_role_display(), "due": _day(item)},
-           link=_assignment_link(assignment))
-    return assignment
+                          deadline_rule=rules["assignment-reply"], anchor_at=now, known_new=True)
+    title = _("新交办提案：%(title)s") % {"title": proposal.title}
+    body = _("承办方式：%(role)s；请在 %(due)s 前签收或申请调整。") % {"role": assignment.get_role_display(), "due": _day(item)}
+    link = _assignment_link(assignment)
+    return assignment, [Message(key=f"assignment-new-{assignment.pk}", title=title, body=body, link=link, recipient=user)
+                        for user in members]
 
 
-def _open_receipt(assignment: Assignment, *, proposal: Proposal, anchor_at):
-    """The unit's window to 签收 or 申请调整: one due item, one claimable work item for the unit."""
+def _open_receipt(assignment: Assignment, *, proposal: Proposal, anchor_at, known_new: bool = False,
+                  deadline_rule=None):
+    """The unit's window to 签收 or 申请调整: one due item, one claimable work item for the unit. ``known_new``: the
+    assignment has just been created, so it has neither yet."""
     item = due.open_due_item(subject=assignment, purpose="receipt",
                              title=_("签收：%(title)s") % {"title": proposal.title}, rule_code="assignment-receipt",
-                             anchor_at=anchor_at)
+                             deadline_rule=deadline_rule, anchor_at=anchor_at, known_new=known_new)
     work.open_item(case=proposal, target=assignment, step=STEP_RECEIVE, unit=assignment.unit,
                    title=_("签收或申请调整（%(role)s）") % {"role": assignment.get_role_display()},
-                   link=_assignment_link(assignment), due_item=item)
+                   link=_assignment_link(assignment), due_item=item, known_new=known_new)
     return item
+
+
+def _units(unit_ids, *, field: str) -> dict[int, Unit]:
+    """The units named by id, read at once; an id that names no unit is refused."""
+    units = Unit.objects.in_bulk(unit_ids)
+    if len(units) != len(set(unit_ids)):
+        raise ProposalError("units_required", field=field)
+    return units
 
 
 @transaction.atomic(durable=True)
@@ -90,19 +108,24 @@ def proposal_assign(*, actor, proposal: Proposal, mode: str, lead_unit_ids, co_u
     _validate_plan(mode, lead_unit_ids, co_unit_ids)
     now = timezone.now()
     lead_role = mode if mode != Assignment.Role.CO else Assignment.Role.LEAD
-    for unit_id in lead_unit_ids:
-        _new_assignment(proposal=proposal, unit_id=unit_id, role=lead_role, actor=actor, now=now)
-    for unit_id in co_unit_ids:
-        _new_assignment(proposal=proposal, unit_id=unit_id, role=Assignment.Role.CO, actor=actor, now=now)
+    plan = [(unit_id, lead_role) for unit_id in lead_unit_ids] + [(unit_id, Assignment.Role.CO) for unit_id in co_unit_ids]
+    units = _units(lead_unit_ids + co_unit_ids, field="units")
+    members = _members_of_units(units)
+    rules = due.rules(*_ASSIGNMENT_RULES)
+    messages = []
+    for unit_id, role in plan:
+        messages += _new_assignment(proposal=proposal, unit=units[unit_id], members=members[unit_id], role=role,
+                                    actor=actor, now=now, rules=rules)[1]
     proposal.assigned_at = now
-    units = ", ".join(str(a.unit) for a in proposal.assignments.select_related("unit"))
+    names = ", ".join(str(units[unit_id]) for unit_id, _role in plan)
     _move(proposal, "assign", actor=actor, action="proposal.assigned", comment=comment.strip(),
-          extra_fields=["assigned_at"], changes={"mode": str(Assignment.Role(mode).label), "units": units})
+          extra_fields=["assigned_at"], changes={"mode": str(Assignment.Role(mode).label), "units": names})
     work.close_items(target=proposal, step=STEP_ASSIGN, actor=actor)
     due.close_due_items(subject=proposal, purpose="assign")
-    notify(recipients=_proposers(proposal), key=f"proposal-assigned-{proposal.pk}",
-           title=_("提案已交办：%(title)s") % {"title": proposal.title},
-           body=_("承办单位：%(units)s") % {"units": units}, link=_link(proposal))
+    title = _("提案已交办：%(title)s") % {"title": proposal.title}
+    body = _("承办单位：%(units)s") % {"units": names}
+    notify_many(messages + [Message(key=f"proposal-assigned-{proposal.pk}", title=title, body=body,
+                                    link=_link(proposal), recipient=user) for user in _proposers(proposal)])
     return proposal
 
 
@@ -120,22 +143,24 @@ def assignment_receive(*, actor, assignment: Assignment) -> Assignment:
     audit.record(subject=proposal, actor=actor, action="assignment.received", comment=str(assignment.unit))
     due.close_due_items(subject=assignment, purpose="receipt")
     work.close_items(target=assignment, step=STEP_RECEIVE, actor=actor)
+    # An assignment is received once (a re-handling reopens its steps without a new 签收): the steps opened here
+    # have no open deadline or work item yet, so none is looked for.
     if assignment.role == Assignment.Role.CO:
-        item = due.open_due_item(subject=assignment, purpose="co-opinion",
+        item = due.open_due_item(subject=assignment, purpose="co-opinion", known_new=True,
                                  title=_("会办意见：%(title)s") % {"title": proposal.title}, rule_code="co-opinion")
         work.open_item(case=proposal, target=assignment, step=STEP_CO_OPINION, unit=assignment.unit,
-                       title=_("会办意见"), link=_assignment_link(assignment), due_item=item)
+                       title=_("会办意见"), link=_assignment_link(assignment), due_item=item, known_new=True)
     else:
         item = _open_due(assignment, "reply") or due.open_due_item(
             subject=assignment, purpose="reply", title=_("办理答复：%(title)s") % {"title": proposal.title},
             rule_code="assignment-reply", anchor_at=assignment.assigned_at)
-        contact = due.open_due_item(subject=assignment, purpose="contact",
+        contact = due.open_due_item(subject=assignment, purpose="contact", known_new=True,
                                     title=_("办前面商：%(title)s") % {"title": proposal.title},
                                     rule_code="assignment-contact", anchor_at=assignment.assigned_at)
         work.open_item(case=proposal, target=assignment, step=STEP_HANDLE, unit=assignment.unit,
-                       title=_("办理答复"), link=_assignment_link(assignment), due_item=item)
+                       title=_("办理答复"), link=_assignment_link(assignment), due_item=item, known_new=True)
         work.open_item(case=proposal, target=assignment, step=STEP_CONTACT, unit=assignment.unit,
-                       title=_("办前面商"), link=_assignment_link(assignment), due_item=contact)
+                       title=_("办前面商"), link=_assignment_link(assignment), due_item=contact, known_new=True)
     live = proposal.assignments.exclude(state=Assignment.State.REASSIGNED)
     if proposal.status == ProposalStatus.ASSIGNED and not live.exclude(state=Assignment.State.RECEIVED).exists():
         _move(proposal, "start_handling", actor=actor, action="proposal.in_handling")
@@ -195,7 +220,11 @@ def assignment_decide_adjustment(*, actor, assignment: Assignment, approve: bool
         assignment.state = Assignment.State.REASSIGNED
         assignment.save(update_fields=["state", "adjustment_decision"])
         due.close_due_items(subject=assignment, state="canceled")
-        replacement = _new_assignment(proposal=proposal, unit_id=new_unit_id, role=assignment.role, actor=actor, now=now)
+        unit = _units([int(new_unit_id)], field="new_unit")[int(new_unit_id)]
+        replacement, told = _new_assignment(proposal=proposal, unit=unit, members=_unit_members(unit.pk),
+                                            role=assignment.role, actor=actor, now=now,
+                                            rules=due.rules(*_ASSIGNMENT_RULES))
+        notify_many(told)
         assignment.replaced_by = replacement
         assignment.save(update_fields=["replaced_by"])
         action, to_state = "assignment.reassigned", Assignment.State.REASSIGNED

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import notify
+from notifications.services import Message, notify_many
 from workflows import audit, due, locks, stages, uploads, work
 from workflows.errors import PermissionDeniedError, StaleStateError
 
@@ -194,16 +194,15 @@ def proposal_submit(*, actor, proposal: Proposal) -> Proposal:
         )
         _move(proposal, "open_cosigning", actor=actor, action="proposal.cosigning_opened",
               extra_fields=["timing", "session"])
-        for cosigner in proposal.cosigners.select_related("user"):
+        cosigners = list(proposal.cosigners.select_related("user"))
+        for cosigner in cosigners:
             work.open_item(case=proposal, target=cosigner, step=STEP_COSIGN, assignee=cosigner.user,
                            title=_("联名确认"), link=_link(proposal), due_item=item)
-            notify(
-                recipients=[cosigner.user], key=f"cosign-invite-{proposal.pk}-{item.due_version}-{item.pk}",
-                title=_("请确认联名：%(title)s") % {"title": proposal.title},
-                body=_("%(name)s 邀请您联名提出提案，请在 %(due)s 前确认。") % {
-                    "name": proposal.proposer_display, "due": _day(item)},
-                link=_link(proposal),
-            )
+        title = _("请确认联名：%(title)s") % {"title": proposal.title}
+        body = _("%(name)s 邀请您联名提出提案，请在 %(due)s 前确认。") % {"name": proposal.proposer_display,
+                                                                          "due": _day(item)}
+        notify_many([Message(key=f"cosign-invite-{proposal.pk}-{item.due_version}-{item.pk}", title=title, body=body,
+                             link=_link(proposal), recipient=cosigner.user) for cosigner in cosigners])
         return proposal
     return _enter_review(proposal, actor=actor, now=now, transition="submit")
 
@@ -214,7 +213,8 @@ def _enter_review(proposal: Proposal, *, actor, now, transition: str, action: st
     action = action or ("proposal.resubmitted" if resubmitted else "proposal.submitted")
     _move(proposal, transition, actor=actor, action=action, extra_fields=["timing", "session", "submitted_at"])
     # Each review stage task carries its own deadline and work item (the stage runner opens them).
-    stages.start_chain(slot_code=chains.REVIEW, subject=proposal, actor=proposal.first_proposer or proposal.submitted_by)
+    stages.start_chain(slot_code=chains.REVIEW, subject=proposal, actor=proposal.first_proposer or proposal.submitted_by,
+                       case_held=proposal)
     return proposal
 
 
@@ -223,9 +223,9 @@ def cosign_respond(*, actor, proposal: Proposal, confirm: bool) -> Proposal:
     """A co-signer confirms or declines online (B2); when everyone has answered, co-signing closes at once."""
     proposal = _locked(proposal)
     _expect_status(proposal, ProposalStatus.COSIGNING)
-    cosigner = proposal.cosigners.filter(user=actor).first()
+    cosigners = _locked_cosigners(proposal)
+    cosigner = next((c for c in cosigners if c.user_id == actor.pk), None)
     _require(cosigner is not None)
-    cosigner = locks.child(Cosigner, cosigner.pk)
     if cosigner.status != Cosigner.Status.INVITED:
         raise StaleStateError("stale_state")
     cosigner.status = Cosigner.Status.CONFIRMED if confirm else Cosigner.Status.DECLINED
@@ -233,14 +233,21 @@ def cosign_respond(*, actor, proposal: Proposal, confirm: bool) -> Proposal:
     cosigner.save(update_fields=["status", "responded_at"])
     work.close_items(target=cosigner, step=STEP_COSIGN, actor=actor)
     audit.record(subject=proposal, actor=actor, action="proposal.cosign_confirmed" if confirm else "proposal.cosign_declined")
-    if not proposal.cosigners.filter(status=Cosigner.Status.INVITED).exists():
-        _close_cosigning(proposal, actor=actor)
+    if not any(c.status == Cosigner.Status.INVITED for c in cosigners):
+        _close_cosigning(proposal, actor=actor, cosigners=cosigners)
     return proposal
 
 
-def _close_cosigning(proposal: Proposal, *, actor):
-    dropped = list(proposal.cosigners.filter(status=Cosigner.Status.INVITED).select_related("user"))
-    proposal.cosigners.filter(status=Cosigner.Status.INVITED).update(status=Cosigner.Status.DROPPED)
+def _locked_cosigners(proposal: Proposal) -> list[Cosigner]:
+    """The proposal's co-signers, locked (after the proposal) and read at once with their users."""
+    return locks.children(proposal.cosigners.select_related("user"))
+
+
+def _close_cosigning(proposal: Proposal, *, actor, cosigners: list[Cosigner]):
+    """Co-signing ends: whoever has not answered is dropped. ``cosigners``: all of them, locked."""
+    dropped = [c for c in cosigners if c.status == Cosigner.Status.INVITED]
+    if dropped:
+        Cosigner.objects.filter(pk__in=[c.pk for c in dropped]).update(status=Cosigner.Status.DROPPED)
     for cosigner in dropped:
         work.cancel_items(target=cosigner, step=STEP_COSIGN)
     due.close_due_items(subject=proposal, purpose="cosign")
@@ -249,7 +256,7 @@ def _close_cosigning(proposal: Proposal, *, actor):
             subject=proposal, actor=actor, action="proposal.cosigners_dropped",
             comment="、".join(c.user.get_full_name() or c.user.get_username() for c in dropped),
         )
-    if not proposal.cosigners.filter(status=Cosigner.Status.CONFIRMED).exists():
+    if not any(c.status == Cosigner.Status.CONFIRMED for c in cosigners):
         # Nobody joined: it stays the first proposer's own proposal.
         proposal.kind = Proposal.Kind.MEMBER
         proposal.save(update_fields=["kind"])
@@ -267,7 +274,7 @@ def proposal_close_expired_cosigning(*, proposal: Proposal) -> bool:
     item = _open_due(proposal, "cosign")
     if item is not None and item.due_at > timezone.now():
         return False
-    _close_cosigning(proposal, actor=None)
+    _close_cosigning(proposal, actor=None, cosigners=_locked_cosigners(proposal))
     return True
 
 

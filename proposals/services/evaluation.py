@@ -48,9 +48,9 @@ def evaluators(proposal: Proposal) -> list:
     return users
 
 
-def _evaluation_round_done(proposal: Proposal) -> bool:
-    answered = set(proposal.evaluations.filter(round=proposal.handling_round).values_list("evaluator_id", flat=True))
-    return all(user.pk in answered for user in evaluators(proposal))
+def _round_ratings(proposal: Proposal) -> dict:
+    """The current round's result ratings so far, by evaluator (read under the proposal's lock)."""
+    return dict(proposal.evaluations.filter(round=proposal.handling_round).values_list("evaluator_id", "result_rating"))
 
 
 @transaction.atomic(durable=True)
@@ -64,13 +64,15 @@ def evaluation_submit(*, actor, proposal: Proposal, work_rating: str, result_rat
         _require(actor.has_perm("proposals.review_proposal"))
         recorded_by = actor
     evaluator = evaluator or actor
-    _require(any(user.pk == evaluator.pk for user in evaluators(proposal)))
+    people = evaluators(proposal)
+    _require(any(user.pk == evaluator.pk for user in people))
     ratings = (Evaluation.Rating.SATISFIED, Evaluation.Rating.BASIC, Evaluation.Rating.DISSATISFIED)
     if work_rating not in ratings or result_rating not in ratings:
         raise ProposalError("rating_required", field="result_rating")
     if result_rating == Evaluation.Rating.DISSATISFIED and not comment.strip():
         raise ProposalError("dissatisfied_needs_reason", field="comment")
-    if proposal.evaluations.filter(round=proposal.handling_round, evaluator=evaluator).exists():
+    rated = _round_ratings(proposal)
+    if evaluator.pk in rated:
         raise StaleStateError("stale_state")
     evaluation = Evaluation.objects.create(
         proposal=proposal, round=proposal.handling_round, evaluator=evaluator, work_rating=work_rating,
@@ -81,8 +83,9 @@ def evaluation_submit(*, actor, proposal: Proposal, work_rating: str, result_rat
                  action="proposal.evaluated",
                  comment=f"{evaluation.get_work_rating_display()} / {evaluation.get_result_rating_display()} "
                          f"{comment.strip()}".strip())
-    if _evaluation_round_done(proposal):
-        _close_evaluation(proposal, actor=actor)
+    rated[evaluator.pk] = evaluation.result_rating
+    if all(user.pk in rated for user in people):
+        _close_evaluation(proposal, actor=actor, dissatisfied=Evaluation.Rating.DISSATISFIED in rated.values())
     return evaluation
 
 
@@ -97,14 +100,15 @@ def evaluation_window_expired(*, proposal: Proposal) -> bool:
         return False
     policy = ProposalSettings.current().no_answer
     rating = Evaluation.Rating.SATISFIED if policy == ProposalSettings.NoAnswer.SATISFIED else Evaluation.Rating.NONE
-    answered = set(proposal.evaluations.filter(round=proposal.handling_round).values_list("evaluator_id", flat=True))
+    rated = _round_ratings(proposal)
     for user in evaluators(proposal):
-        if user.pk not in answered:
+        if user.pk not in rated:
             Evaluation.objects.create(proposal=proposal, round=proposal.handling_round, evaluator=user,
                                       work_rating=rating, result_rating=rating)
     audit.record(subject=proposal, actor=None, action="proposal.evaluation_expired",
                  comment=str(ProposalSettings.NoAnswer(policy).label))
-    _close_evaluation(proposal, actor=None)
+    # Ratings filled in for the silent are never 不满意.
+    _close_evaluation(proposal, actor=None, dissatisfied=Evaluation.Rating.DISSATISFIED in rated.values())
     return True
 
 
@@ -113,26 +117,27 @@ def proposal_due(subject, purpose: str):
     return _open_due(subject, purpose)
 
 
-def _close_evaluation(proposal: Proposal, *, actor):
+def _close_evaluation(proposal: Proposal, *, actor, dissatisfied: bool):
+    """Every evaluator of the round has rated (or the window closed); ``dissatisfied``: someone rated 不满意."""
     due.close_due_items(subject=proposal, purpose="evaluation")
     work.cancel_items(target=proposal, step=STEP_EVALUATE)
-    dissatisfied = proposal.evaluations.filter(round=proposal.handling_round,
-                                               result_rating=Evaluation.Rating.DISSATISFIED).exists()
     if dissatisfied and proposal.handling_round == 1:
         _start_rehandling(proposal, actor=actor)
         return
     _move(proposal, "close_evaluation", actor=actor, action="proposal.evaluation_closed")
     staff = _group(roles.STAFF)
+    # The evaluation closes once per proposal (a first-round 不满意 re-handles instead): the steps opened here have
+    # no deadline or work item yet, so none is looked for.
     if dissatisfied:
-        item = due.open_due_item(subject=proposal, purpose="face-meeting",
+        item = due.open_due_item(subject=proposal, purpose="face-meeting", known_new=True,
                                  title=_("面对面沟通：%(title)s") % {"title": proposal.title}, rule_code="face-meeting")
         work.open_item(case=proposal, step=STEP_FACE_MEETING, role=staff, title=_("面对面沟通"),
-                       link=_link(proposal), due_item=item)
+                       link=_link(proposal), due_item=item, known_new=True)
     # 办结 by 提案委 staff within 5 working days [I]: a deadline like every other step's, so nobody waits unseen.
     conclude = due.open_due_item(subject=proposal, purpose="conclude", title=_("办结：%(title)s") % {"title": proposal.title},
-                                 kind="working_days", amount=5)
+                                 kind="working_days", amount=5, known_new=True)
     work.open_item(case=proposal, step=STEP_CONCLUDE, role=staff, title=_("办结"), link=_link(proposal),
-                   due_item=conclude)
+                   due_item=conclude, known_new=True)
     notify(recipients=_users_with_perm("proposals.review_proposal"), key=f"to-conclude-{proposal.pk}-"
            f"{proposal.handling_round}", title=_("待办结：%(title)s") % {"title": proposal.title}, link=_link(proposal))
 

@@ -99,7 +99,7 @@ def reply_save_draft(*, actor, assignment: Assignment, content: ReplyContent) ->
 def reply_submit(*, actor, reply: Reply) -> Reply:
     """Send the draft into the reply chain (会签 → 签发 → 审核, as the published definition says)."""
     assignment, proposal = _unit_guard(actor, reply.assignment, Assignment.State.RECEIVED)
-    reply = locks.child(Reply, reply.pk)
+    reply = locks.child(Reply, reply.pk, related=("category",))
     reply.assignment = assignment
     if reply.status != Reply.Status.DRAFT:
         raise StaleStateError("stale_state")
@@ -111,7 +111,7 @@ def reply_submit(*, actor, reply: Reply) -> Reply:
     reply.save(update_fields=["status"])
     # While the chain runs, its stage holders (会签, 签发, 审核) hold the step, not the drafting unit.
     work.close_items(target=assignment, step=STEP_HANDLE, actor=actor)
-    reply.chain = stages.start_chain(slot_code=chains.REPLY, subject=reply, actor=actor)
+    reply.chain = stages.start_chain(slot_code=chains.REPLY, subject=reply, actor=actor, case_held=proposal)
     reply.save(update_fields=["chain"])
     audit.record(subject=proposal, actor=actor, action="reply.submitted", comment=str(assignment.unit))
     return reply

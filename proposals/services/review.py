@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import notify
+from notifications.services import Message, notify, notify_many
 from workflows import audit, due, locks, stages, work
 
 from .. import access, chains, roles
@@ -74,15 +74,21 @@ def _accept(proposal: Proposal, *, actor, comment: str):
     proposal.review_comment = comment.strip()
     _move(proposal, "accept", actor=actor, action="proposal.accepted", comment=comment.strip(),
           extra_fields=["year", "serial", "accepted_at", "review_comment"], changes={"number": proposal.number})
+    # A proposal is accepted once: its 交办 step has no deadline or work item yet, so none is looked for.
     item = due.open_due_item(subject=proposal, purpose="assign", title=_("交办：%(title)s") % {"title": proposal.title},
-                             rule_code="proposal-assign", anchor_at=now)
+                             rule_code="proposal-assign", anchor_at=now, known_new=True)
     work.open_item(case=proposal, step=STEP_ASSIGN, role=_group(roles.SUPERVISION_OFFICE), title=_("交办"),
-                   link=_link(proposal), due_item=item)
-    notify(recipients=_proposers(proposal), key=f"proposal-accepted-{proposal.pk}",
-           title=_("提案已立案：%(title)s") % {"title": proposal.title},
-           body=_("您的提案已立案，编号 %(number)s。") % {"number": proposal.number}, link=_link(proposal))
-    notify(recipients=_users_with_perm("proposals.assign_proposal"), key=f"proposal-to-assign-{proposal.pk}",
-           title=_("待交办提案：%(title)s") % {"title": proposal.title}, link=_link(proposal))
+                   link=_link(proposal), due_item=item, known_new=True)
+    link = _link(proposal)
+    accepted = _("提案已立案：%(title)s") % {"title": proposal.title}
+    body = _("您的提案已立案，编号 %(number)s。") % {"number": proposal.number}
+    to_assign = _("待交办提案：%(title)s") % {"title": proposal.title}
+    notify_many(
+        [Message(key=f"proposal-accepted-{proposal.pk}", title=accepted, body=body, link=link, recipient=user)
+         for user in _proposers(proposal)]
+        + [Message(key=f"proposal-to-assign-{proposal.pk}", title=to_assign, link=link, recipient=user)
+           for user in _users_with_perm("proposals.assign_proposal")]
+    )
 
 
 def _not_accepted(proposal: Proposal, *, actor, comment: str):
@@ -135,8 +141,8 @@ def proposal_accept(*, actor, proposal: Proposal, comment: str = "", suggested_u
     proposal, task = _review_guard(actor, proposal)
     if suggested_unit_ids:
         proposal.suggested_units.set(suggested_unit_ids)
-    stages.decide(actor=actor, task=task, outcome=chains.ACCEPT, comment=comment.strip())
-    return Proposal.objects.get(pk=proposal.pk)
+    stages.decide(actor=actor, task=task, outcome=chains.ACCEPT, comment=comment.strip(), case_held=proposal)
+    return proposal
 
 
 @transaction.atomic(durable=True)
@@ -156,8 +162,8 @@ def proposal_reject(*, actor, proposal: Proposal, ground: str, disposition: str,
     proposal.proposer_consent = proposer_consent if disposition != Proposal.Disposition.NONE else None
     proposal.review_comment = comment.strip()
     proposal.save(update_fields=["rejection_ground", "disposition", "proposer_consent", "review_comment"])
-    stages.decide(actor=actor, task=task, outcome=chains.REJECT, comment=comment.strip())
-    return Proposal.objects.get(pk=proposal.pk)
+    stages.decide(actor=actor, task=task, outcome=chains.REJECT, comment=comment.strip(), case_held=proposal)
+    return proposal
 
 
 @transaction.atomic(durable=True)
@@ -173,8 +179,8 @@ def proposal_merge(*, actor, proposal: Proposal, master: Proposal, comment: str)
     proposal.master = master
     proposal.review_comment = comment.strip()
     proposal.save(update_fields=["master", "review_comment"])
-    stages.decide(actor=actor, task=task, outcome=chains.MERGE, comment=comment.strip())
-    return Proposal.objects.get(pk=proposal.pk)
+    stages.decide(actor=actor, task=task, outcome=chains.MERGE, comment=comment.strip(), case_held=proposal)
+    return proposal
 
 
 @transaction.atomic(durable=True)
@@ -199,8 +205,10 @@ def proposal_return(*, actor, proposal: Proposal, comment: str) -> Proposal:
 
 
 def review_chain_finished(*, run, outcome: str, actor):
-    """The review chain ended (called by the stage runner inside its transaction, the proposal already locked)."""
-    proposal = _locked(run.subject)
+    """The review chain ended (called by the stage runner inside its transaction). The run's subject is the proposal
+    row locked in it: by the runner (``locks.run_with_case``), or by the service that started or decided the chain
+    and handed its row over (``start_chain``, ``stages.decide(case_held=…)``)."""
+    proposal = run.subject
     if proposal.status != ProposalStatus.SUBMITTED:
         return
     comment = run.tasks.exclude(comment="").order_by("-acted_at").values_list("comment", flat=True).first() or ""
@@ -215,7 +223,7 @@ def review_chain_finished(*, run, outcome: str, actor):
         _accept(proposal, actor=actor, comment=comment)
     elif outcome == "rejected":
         # 不同意 on a review stage: the review walks again from the start.
-        stages.start_chain(slot_code=chains.REVIEW, subject=proposal, actor=run.started_by)
+        stages.start_chain(slot_code=chains.REVIEW, subject=proposal, actor=run.started_by, case_held=proposal)
     elif outcome == "returned":
         _returned(proposal, actor=actor, comment=comment, run=run)
     elif outcome == "withdrawn":

@@ -53,6 +53,8 @@ def test_the_statements_do_not_grow_with_the_messages(make_user):
         with CaptureQueriesContext(connection) as queries:
             services.notify_many([Message(recipient=user, key=f"k{size}", title="甲") for user in users])
         counts.append(len(queries))
-    # the new notifications (one INSERT … ON CONFLICT DO NOTHING), preferences, deliveries
-    assert counts == [3, 3]
+    # the new notifications (one INSERT … ON CONFLICT DO NOTHING, which on PostgreSQL also returns the recipients'
+    # preferences; SQLite reads them next), then the deliveries
+    expected = 2 if connection.vendor == "postgresql" else 3
+    assert counts == [expected, expected]
     assert Delivery.objects.count() == 33

@@ -12,7 +12,7 @@ from proposals.models import Assignment, Cosigner, Proposal, ProposalStatus
 from tests.personas import accepted, assigned, make_content, reviewed, submitted
 from workflows import stages, work
 from workflows.errors import PermissionDeniedError, ServiceError, StaleStateError
-from workflows.models import AuditEvent, DueItem
+from workflows.models import AuditEvent, DueItem, Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -263,6 +263,17 @@ def test_assignment_plan_is_validated(world, mode, lead, co, code):
                                  lead_unit_ids=[u.pk for u in units[:lead]],
                                  co_unit_ids=[u.pk for u in units[lead:lead + co]])
     assert error.value.code == code
+
+
+def test_a_unit_id_that_names_no_unit_is_refused_and_nothing_is_assigned(world):
+    proposal = accepted(world)
+    missing = Unit.objects.order_by("-pk").values_list("pk", flat=True).first() + 1
+    with pytest.raises(ServiceError) as error:
+        services.proposal_assign(actor=world.office, proposal=proposal, mode="lead",
+                                 lead_unit_ids=[world.education.pk], co_unit_ids=[missing])
+    assert error.value.code == "units_required"
+    assert not proposal.assignments.exists()
+    assert Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.ACCEPTED
 
 
 def test_each_unit_gets_its_own_assignment_deadline_and_notification(world):

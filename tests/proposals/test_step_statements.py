@@ -14,9 +14,9 @@ from bench import lifecycle
 # in the benchmark: one pair each way). Issue #14 asks for a mean of 12 and no step above 25; these are the way
 # there: lower a figure when a change cuts a statement.
 PINNED = {
-    "save_draft": 11, "submit": 25, "submit_joint": 21, "cosign_respond": 31, "review_stage": 24, "accept": 42,
-    "assign": 41, "receive": 19, "receive_last": 19, "co_opinion": 15, "contact_log": 9, "reply_draft": 9,
-    "reply_submit": 29, "reply_stage": 32, "evaluate_first": 27, "evaluate": 27, "conclude": 15,
+    "save_draft": 11, "submit": 20, "submit_joint": 19, "cosign_respond": 21, "review_stage": 21, "accept": 28,
+    "assign": 22, "receive": 16, "receive_last": 17, "co_opinion": 14, "contact_log": 9, "reply_draft": 9,
+    "reply_submit": 24, "reply_stage": 24, "evaluate_first": 19, "evaluate": 19, "conclude": 12,
 }
 
 
