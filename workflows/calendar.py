@@ -46,12 +46,16 @@ class _Year(NamedTuple):
 
 _cache: dict[tuple[int, str], _Year] = {}
 _local = threading.local()
+# Years whose "not entered" alert this process has seen sent: the alert's key makes any later one a no-op, so it is
+# not attempted again for every deadline that reaches the year (a read and a transaction each time).
+_alerted: set[int] = set()
 
 
 def clear_cache() -> None:
     """Forget every cached year; the caller knows that no calendar write is pending."""
     _local.pending_write = False
     _cache.clear()
+    _alerted.clear()
 
 
 def forget(*, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -198,7 +202,7 @@ def compute_due(*, kind: str, amount: int, anchor: datetime, region: str | None 
         last = days.roll_forward(add_months(start, amount))
     else:
         raise ValueError(f"unknown deadline kind {kind!r}")
-    for year in sorted(days.unknown_years):
+    for year in sorted(days.unknown_years - _alerted):
         # After the commit: an alert written inside a transaction that rolls back would be lost.
         transaction.on_commit(lambda year=year: alert_missing_year(year), robust=True)
     return DueDate(due_at=end_of_day(last), provisional=bool(days.unknown_years))
@@ -221,5 +225,7 @@ def alert_missing_year(year: int) -> None:
         % {"year": year},
         link=reverse("admin:workflows_calendaryear_changelist"),
     )
+    if admins:
+        _alerted.add(year)
     if created or not admins:
         logger.warning("Calendar year %s is not entered: deadlines reaching it are provisional", year)

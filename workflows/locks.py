@@ -7,7 +7,7 @@ a row it only reads (a content type, a term). Two actions on one case therefore 
 deadlocking on each other's second lock.
 """
 
-from django.db import models
+from django.db import connection, models
 from django.db.utils import OperationalError
 
 # PostgreSQL's SQLSTATEs for a transaction that lost a lock race: deadlock_detected, serialization_failure,
@@ -71,6 +71,22 @@ def run_with_case(run_id: int, *, known=None, case_held=None):
 def children(queryset: models.QuerySet) -> list[models.Model]:
     """Lock rows below a case (after the case and its runs), in primary-key order."""
     return list(queryset.select_for_update(of=("self",)).order_by("pk"))
+
+
+def bump(model: type[models.Model], field: str, **equal) -> int | None:
+    """Add one to ``field`` of the row of ``model`` whose fields equal ``equal`` (a counter below a case, taken after
+    it) and return the new value: one ``UPDATE … RETURNING``, which holds the row's lock to the end of the
+    transaction. None when no row matches."""
+    quote = connection.ops.quote_name
+    column = quote(model._meta.get_field(field).column)
+    where = " AND ".join(f"{quote(model._meta.get_field(name).column)} = %s" for name in equal)
+    # Identifiers come from the model and every value is a bound parameter.
+    statement = (f"UPDATE {quote(model._meta.db_table)} SET {column} = {column} + 1 "  # nosec B608
+                 f"WHERE {where} RETURNING {column}")
+    with connection.cursor() as cursor:
+        cursor.execute(statement, list(equal.values()))
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def child(model: type[models.Model], pk, *, related=()) -> models.Model:

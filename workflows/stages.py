@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -408,6 +408,25 @@ def open_task_for(user, run: StageRun) -> StageTask | None:
     if task is not None:
         task.run = run
     return task
+
+
+def open_task_on(user, subject, slot_code: str, *, last_stage: bool = False) -> StageTask | None:
+    """:func:`open_task_for` on ``subject``'s running chain of ``slot_code``, read with its run in one query;
+    ``last_stage``: only a task of the version's last stage (whoever takes the chain's final decision)."""
+    if not user.is_authenticated:
+        return None
+    tasks = (
+        StageTask.objects.filter(
+            run__subject_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
+            run__subject_id=str(subject.pk), run__slot__code=slot_code, run__status=StageRun.Status.RUNNING,
+            status=StageTask.Status.OPEN,
+        )
+        .filter(Q(assignee=user) | Q(assignee__in=principals_of(user), stage__role__in=user.groups.all()))
+    )
+    if last_stage:
+        later = StageDefinition.objects.filter(version=OuterRef("run__version"), order__gt=OuterRef("stage_order"))
+        tasks = tasks.exclude(Exists(later))
+    return tasks.select_related("run__slot", "run__version", "stage", "assignee").order_by("pk").first()
 
 
 # --- the actions ----------------------------------------------------------------------------------------------------

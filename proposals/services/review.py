@@ -35,11 +35,7 @@ def _review_chain(proposal: Proposal):
 
 def decision_task(user, proposal: Proposal):
     """The user's open task on the last stage of the proposal's review chain (who may decide), or None."""
-    run = _review_chain(proposal)
-    task = stages.open_task_for(user, run) if run else None
-    if task is None or run.version.stages.filter(order__gt=task.stage_order).exists():
-        return None
-    return task
+    return stages.open_task_on(user, proposal, chains.REVIEW, last_stage=True)
 
 
 def _review_guard(actor, proposal: Proposal):
@@ -51,19 +47,16 @@ def _review_guard(actor, proposal: Proposal):
 
 
 def _next_serial(term: Term, year: int) -> int:
-    """Take the next official number under a row lock: a rolled-back acceptance gives its number back."""
-    counters = locks.children(NumberCounter.objects.filter(term=term, year=year))
-    if not counters:  # the year's first acceptance creates the counter
+    """Take the next official number under the counter's row lock: a rolled-back acceptance gives its number back."""
+    serial = locks.bump(NumberCounter, "last", term=term.pk, year=year)
+    if serial is None:  # the year's first acceptance creates the counter
         try:
             with transaction.atomic():
                 NumberCounter.objects.create(term=term, year=year)
         except IntegrityError:
             pass  # created concurrently by another acceptance
-        counters = locks.children(NumberCounter.objects.filter(term=term, year=year))
-    counter = counters[0]
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
+        serial = locks.bump(NumberCounter, "last", term=term.pk, year=year)
+    return serial
 
 
 def _accept(proposal: Proposal, *, actor, comment: str):

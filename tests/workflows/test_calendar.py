@@ -272,6 +272,19 @@ def test_unknown_year_is_provisional_on_weekdays_and_alerts_admins_once(
     assert "2027" in alerts[0].title
 
 
+def test_once_sent_the_alert_is_not_attempted_again_for_the_next_deadline(admin_user,
+                                                                         django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar.compute_due(kind=WD, amount=3, anchor=local("2026-12-30 10:00"))
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        later = calendar.compute_due(kind=WD, amount=5, anchor=local("2026-12-30 10:00"))
+
+    assert later.provisional
+    assert callbacks == []  # no read of the administrators, no notification transaction
+    assert Notification.objects.filter(key="calendar-missing-2027").count() == 1
+
+
 def test_alert_waits_for_the_commit(admin_user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         calendar.compute_due(kind=WD, amount=3, anchor=local("2026-12-30 10:00"))
