@@ -138,9 +138,12 @@ def assignment_receive(*, actor, assignment: Assignment) -> Assignment:
         raise StaleStateError("stale_state")
     assignment.state, assignment.received_at, assignment.received_by = Assignment.State.RECEIVED, timezone.now(), actor
     assignment.save(update_fields=["state", "received_at", "received_by"])
-    audit.record(subject=assignment, actor=actor, action="assignment.received",
-                 from_state=Assignment.State.PENDING_RECEIPT, to_state=Assignment.State.RECEIVED)
-    audit.record(subject=proposal, actor=actor, action="assignment.received", comment=str(assignment.unit))
+    # The unit's own record and the proposal's timeline, in one INSERT.
+    audit.record_many([
+        {"subject": assignment, "actor": actor, "action": "assignment.received",
+         "from_state": Assignment.State.PENDING_RECEIPT, "to_state": Assignment.State.RECEIVED},
+        {"subject": proposal, "actor": actor, "action": "assignment.received", "comment": str(assignment.unit)},
+    ])
     due.close_due_items(subject=assignment, purpose="receipt")
     work.close_items(target=assignment, step=STEP_RECEIVE, actor=actor)
     # An assignment is received once (a re-handling reopens its steps without a new 签收): the steps opened here
@@ -181,10 +184,13 @@ def assignment_request_adjustment(*, actor, assignment: Assignment, reason: str)
         raise ProposalError("reason_required", field="reason")
     assignment.state, assignment.adjustment_reason = Assignment.State.DISPUTED, reason.strip()
     assignment.save(update_fields=["state", "adjustment_reason"])
-    audit.record(subject=assignment, actor=actor, action="assignment.adjustment_requested", comment=reason.strip(),
-                 from_state=Assignment.State.PENDING_RECEIPT, to_state=Assignment.State.DISPUTED)
-    event = audit.record(subject=proposal, actor=actor, action="assignment.adjustment_requested",
-                         comment=f"{assignment.unit}: {reason.strip()}")
+    event = audit.record_many([
+        {"subject": assignment, "actor": actor, "action": "assignment.adjustment_requested",
+         "comment": reason.strip(), "from_state": Assignment.State.PENDING_RECEIPT,
+         "to_state": Assignment.State.DISPUTED},
+        {"subject": proposal, "actor": actor, "action": "assignment.adjustment_requested",
+         "comment": f"{assignment.unit}: {reason.strip()}"},
+    ])[1]
     due.close_due_items(subject=assignment, purpose="receipt")
     work.close_items(target=assignment, step=STEP_RECEIVE, actor=actor)
     item = due.open_due_item(subject=assignment, purpose="adjustment",
@@ -234,9 +240,11 @@ def assignment_decide_adjustment(*, actor, assignment: Assignment, approve: bool
         # The unit gets a fresh window to sign for it.
         _open_receipt(assignment, proposal=proposal, anchor_at=now)
         action, to_state = "assignment.adjustment_refused", Assignment.State.PENDING_RECEIPT
-    audit.record(subject=assignment, actor=actor, action=action, comment=comment.strip(),
-                 from_state=Assignment.State.DISPUTED, to_state=to_state)
-    event = audit.record(subject=proposal, actor=actor, action=action, comment=f"{assignment.unit}: {comment.strip()}")
+    event = audit.record_many([
+        {"subject": assignment, "actor": actor, "action": action, "comment": comment.strip(),
+         "from_state": Assignment.State.DISPUTED, "to_state": to_state},
+        {"subject": proposal, "actor": actor, "action": action, "comment": f"{assignment.unit}: {comment.strip()}"},
+    ])[1]
     notify(recipients=_unit_members(assignment.unit_id), key=f"event-{event.pk}-adjustment-decided",
            title=_("调整申请已处理：%(title)s") % {"title": proposal.title}, body=comment.strip(),
            link=_assignment_link(assignment))
