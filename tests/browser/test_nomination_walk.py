@@ -113,6 +113,7 @@ def chain_actions(page, slot, stage):
 def approve(page, slot, stage, phrase):
     """同意 on the role's task in the chain panel, with the comment picked from the 常用语 list."""
     actions = chain_actions(page, slot, stage)
+    page.wait_for_load_state("load")  # tongxin.js (deferred) fills the comment from the phrase
     actions.get_by_label("常用语").select_option(phrase)
     expect(actions.locator("textarea[name=comment]")).to_have_value(phrase)
     actions.get_by_role("button", name="同意", exact=True).click()
@@ -130,6 +131,7 @@ def answer_request(walk, username, stage, phrase, nominee):
     expect(page.get_by_text("统战部书面意见")).to_have_count(0)
     answer = page.get_by_test_id("request-answer")
     expect(answer.locator("h2")).to_have_text(f"请提出{stage}")
+    page.wait_for_load_state("load")  # tongxin.js (deferred) fills the answer from the phrase
     answer.get_by_label("常用语").select_option(phrase)
     walk.fits_on_phone(username, f"征求意见 ({username})")
     walk.shot(page, f"{username}-request")

@@ -96,6 +96,8 @@ def reply_status(page, round_number):
 
 def approve(actions, phrase):
     """同意, with the comment picked from the 常用语 list."""
+    # tongxin.js (deferred) copies the phrase into the comment: the page must have loaded it first.
+    actions.page.wait_for_load_state("load")
     actions.get_by_label("常用语").select_option(phrase)
     expect(actions.locator("textarea[name=comment]")).to_have_value(phrase)
     actions.get_by_role("button", name="同意", exact=True).click()

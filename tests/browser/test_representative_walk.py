@@ -141,6 +141,8 @@ def approve(page, stage, phrase):
     """同意 on the role's task in the list's chain panel, the comment picked from the 常用语 list."""
     actions = page.locator("[data-testid=chain-representative-list] [data-testid=chain-actions]")
     expect(actions.locator("h3")).to_have_text(f"我的待办：{stage}")
+    # tongxin.js (deferred) copies the phrase into the comment: the page must have loaded it first.
+    page.wait_for_load_state("load")
     actions.get_by_label("常用语").select_option(phrase)
     expect(actions.locator("textarea[name=comment]")).to_have_value(phrase)
     actions.get_by_role("button", name="同意", exact=True).click()
