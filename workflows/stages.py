@@ -394,13 +394,17 @@ def running_chain(subject, slot_code: str) -> StageRun | None:
     )
 
 
+def _may_act_on(user) -> Q:
+    """The tasks ``user`` may act on: their own, or a delegating principal's on a stage of a role they hold."""
+    return Q(assignee=user) | Q(assignee__in=principals_of(user), stage__role__in=user.groups.all())
+
+
 def open_task_for(user, run: StageRun) -> StageTask | None:
     """The open task of ``run`` that ``user`` may act on now (their own, or a delegating principal's)."""
     if run is None or not user.is_authenticated:
         return None
     task = (
-        StageTask.objects.filter(run=run, status=StageTask.Status.OPEN)
-        .filter(Q(assignee=user) | Q(assignee__in=principals_of(user), stage__role__in=user.groups.all()))
+        StageTask.objects.filter(_may_act_on(user), run=run, status=StageTask.Status.OPEN)
         .select_related("stage", "assignee")
         .order_by("pk")
         .first()
@@ -417,11 +421,11 @@ def open_task_on(user, subject, slot_code: str, *, last_stage: bool = False) -> 
         return None
     tasks = (
         StageTask.objects.filter(
+            _may_act_on(user),
             run__subject_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
             run__subject_id=str(subject.pk), run__slot__code=slot_code, run__status=StageRun.Status.RUNNING,
             status=StageTask.Status.OPEN,
         )
-        .filter(Q(assignee=user) | Q(assignee__in=principals_of(user), stage__role__in=user.groups.all()))
     )
     if last_stage:
         later = StageDefinition.objects.filter(version=OuterRef("run__version"), order__gt=OuterRef("stage_order"))
