@@ -96,7 +96,7 @@ def current_step(proposal: Proposal, user=None) -> Step:
             return Step(_("草稿"), proposal.proposer_display)
         return Step(proposal.get_status_display(), "")
     if user is not None and user.is_authenticated:
-        mine = [h for h in holdings if user.pk in (h.item.assignee_id, h.item.claimed_by_id)]
+        mine = [h for h in holdings if h.item.assignee_id == user.pk]
         if mine:
             first = mine[0]
             return Step(first.item.title, first.holder, first.due_at, first.provisional, first.due_label, mine=True)

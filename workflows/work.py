@@ -42,11 +42,14 @@ def open_item(*, case, step: str, title: str, link: str, target=None, assignee=N
     """
     if isinstance(role, str):
         role = Group.objects.get_or_create(name=role)[0]
+    if assignee is not None and (role is not None or unit is not None):
+        raise ValueError("A work item is either a person's or offered to a role or unit, not both.")
     target = target if target is not None else case
     target_type = _type(target)
+    # An item offered to a role is the same item once someone has claimed it (its assignee is then the claimant).
+    holder = {"assignee": assignee} if assignee is not None else {"role": role, "unit": unit}
     existing = None if known_new else WorkItem.objects.filter(
-        target_type=target_type, target_id=str(target.pk), step=step, state=WorkItem.State.OPEN,
-        assignee=assignee, role=role, unit=unit,
+        target_type=target_type, target_id=str(target.pk), step=step, state=WorkItem.State.OPEN, **holder,
     ).first()
     if existing is not None:
         if due_item is not None and existing.due_item_id != due_item.pk:
@@ -144,8 +147,7 @@ def _holds_role(holder: Holder, item: WorkItem) -> bool:
 def may_see(user, item: WorkItem, *, holder: Holder | None = None) -> bool:
     """Whether the item is, or was while open, in one of the user's lists (the claim and release pages' scope)."""
     holder = holder or holder_of(user)
-    person = item.claimed_by_id or item.assignee_id
-    if person in (user.pk, *holder.principals):
+    if item.assignee_id in (user.pk, *holder.principals):
         return True
     return _holds_role(holder, item)
 
@@ -155,7 +157,7 @@ def may_see(user, item: WorkItem, *, holder: Holder | None = None) -> bool:
 
 def may_claim(user, item: WorkItem, *, holder: Holder | None = None) -> bool:
     """Whether ``user`` holds the item's role (inside its unit when set); the guard of the 认领 button too."""
-    if item.state != WorkItem.State.OPEN or item.assignee_id or item.claimed_by_id or not user.is_active:
+    if item.state != WorkItem.State.OPEN or item.assignee_id or not user.is_active:
         return False
     return _holds_role(holder or holder_of(user), item)
 
@@ -164,12 +166,12 @@ def may_claim(user, item: WorkItem, *, holder: Holder | None = None) -> bool:
 def claim(*, actor, item: WorkItem) -> WorkItem:
     """认领: the item moves from the role's 待认领 to the actor's 待办; a colleague who claimed first wins."""
     item = locks.work_item(item.pk)
-    if item.state != WorkItem.State.OPEN or item.claimed_by_id or item.assignee_id:
+    if item.state != WorkItem.State.OPEN or item.assignee_id:
         raise StaleStateError("stale_state")
     if not may_claim(actor, item):
         raise PermissionDeniedError("permission_denied")
-    item.claimed_by = actor
-    item.save(update_fields=["claimed_by"])
+    item.assignee = actor
+    item.save(update_fields=["assignee"])
     audit.record(subject=item.case, actor=actor, action="work.claimed", comment=item.title)
     return item
 
@@ -178,10 +180,10 @@ def claim(*, actor, item: WorkItem) -> WorkItem:
 def release(*, actor, item: WorkItem) -> WorkItem:
     """Give a claimed item back to the role's 待认领."""
     item = locks.work_item(item.pk)
-    if item.state != WorkItem.State.OPEN or item.claimed_by_id != actor.pk:
+    if item.state != WorkItem.State.OPEN or not item.claimed or item.assignee_id != actor.pk:
         raise StaleStateError("stale_state")
-    item.claimed_by = None
-    item.save(update_fields=["claimed_by"])
+    item.assignee = None
+    item.save(update_fields=["assignee"])
     audit.record(subject=item.case, actor=actor, action="work.released", comment=item.title)
     return item
 
@@ -191,17 +193,16 @@ def release(*, actor, item: WorkItem) -> WorkItem:
 
 def _with_due(items: QuerySet) -> QuerySet:
     # Soonest deadline first, so the overdue items lead; items without a deadline last.
-    return items.select_related("due_item", "assignee", "claimed_by", "role", "unit", "case_type").order_by(
+    return items.select_related("due_item", "assignee", "role", "unit", "case_type").order_by(
         F("due_item__due_at").asc(nulls_last=True), "pk")
 
 
 def inbox(user, *, step: str = "", case_type: ContentType | None = None, app: str = "", overdue: bool = False,
           holder: Holder | None = None) -> QuerySet:
-    """待办: items held by the user, by those who delegated to them today, or claimed by the user."""
+    """待办: items held by the user (assigned or claimed) or by those who delegated to them today."""
     holder = holder or holder_of(user)
-    # The principals are resolved first: an OR with a subquery would keep PostgreSQL off the partial indexes.
-    items = WorkItem.objects.filter(
-        Q(assignee_id__in=[user.pk, *holder.principals]) | Q(claimed_by_id=user.pk), state=WorkItem.State.OPEN)
+    # The principals are resolved first, as literals: a subquery would keep PostgreSQL off the partial index.
+    items = WorkItem.objects.filter(assignee_id__in=[user.pk, *holder.principals], state=WorkItem.State.OPEN)
     return _filtered(items, step=step, case_type=case_type, app=app, overdue=overdue)
 
 
@@ -215,7 +216,7 @@ def queue(user, *, step: str = "", case_type: ContentType | None = None, app: st
     held = Q(role_id__in=groups, unit__isnull=True) | Q(role__isnull=True, unit_id__in=units)
     if groups and units:
         held |= Q(role_id__in=groups, unit_id__in=units)
-    items = WorkItem.objects.filter(held, state=WorkItem.State.OPEN, assignee__isnull=True, claimed_by__isnull=True)
+    items = WorkItem.objects.filter(held, state=WorkItem.State.OPEN, assignee__isnull=True)
     return _filtered(items, step=step, case_type=case_type, app=app, overdue=overdue)
 
 
@@ -291,14 +292,21 @@ def filter_choices(items: QuerySet) -> dict[str, list[tuple[str, str]]]:
 
     A step family nobody has named is offered as "<app> · <its item's title>", so two such steps never read alike.
     """
-    rows = items.order_by().values_list("case_type__app_label", "step").annotate(title=Min("title"))
+    # The kinds are read from 待办's index alone (it includes case type and step); only a family nobody has named
+    # costs a second query, for its items' title.
+    kinds = list(items.order_by().values_list("case_type_id", "step").distinct())
+    apps_of = {type_id: ContentType.objects.get_for_id(type_id).app_label for type_id in {t for t, _step in kinds}}
+    unnamed = {step for _type_id, step in kinds
+               if step_family(step) not in STEP_LABELS and not step_family(step).startswith("stage:")}
+    titles = dict(items.order_by().filter(step__in=unnamed).values_list("step").annotate(title=Min("title"))
+                  ) if unnamed else {}
     types, steps = {}, {}
-    for app, step, title in rows:
+    for type_id, step in sorted(kinds, key=lambda kind: (apps_of[kind[0]], kind[1])):
+        app = apps_of[type_id]
         types.setdefault(app, _app_label(app))
         family = step_family(step)
-        named = family in STEP_LABELS or family.startswith("stage:")
-        label = step_label(step, app=app) if named else _("%(process)s · %(step)s") % {
-            "process": _app_label(app), "step": title}
+        label = step_label(step, app=app) if step not in unnamed else _("%(process)s · %(step)s") % {
+            "process": _app_label(app), "step": titles.get(step, step)}
         steps.setdefault(family, label)
     return {"types": sorted(types.items()), "steps": sorted(steps.items(), key=lambda kv: (kv[1], kv[0]))}
 
@@ -323,7 +331,7 @@ class Holding:
 
 
 def holder_label(item: WorkItem) -> str:
-    person = item.claimed_by or item.assignee
+    person = item.assignee
     if person is not None:
         return person.get_full_name() or person.get_username()
     parts = [str(item.unit) if item.unit_id else "", roles.label(item.role.name) if item.role_id else ""]

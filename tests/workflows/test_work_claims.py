@@ -48,8 +48,8 @@ def test_two_claims_at_once_make_one_holder(office):
 
         assert sum(isinstance(r, WorkItem) for r in results) == 1
         assert sum(isinstance(r, StaleStateError) for r in results) == 1
-        winner = next(r for r in results if isinstance(r, WorkItem)).claimed_by
-        assert WorkItem.objects.get(pk=item.pk).claimed_by == winner
+        winner = next(r for r in results if isinstance(r, WorkItem)).assignee
+        assert WorkItem.objects.get(pk=item.pk).assignee == winner
         assert AuditEvent.objects.filter(action="work.claimed", subject_id=item.case_id).count() == 1
 
 

@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 class WorkItem(models.Model):
     """One pending human step of a case.
 
-    An open item held by a person (``assignee``, or ``claimed_by`` once claimed) is in that person's 待办; an open
-    item held by a role (``role``, inside ``unit`` when set) and not yet claimed is in the 待认领 of everyone who holds
-    that role there. The service that makes a step actionable opens its item and the service that does the step
+    An open item held by a person (``assignee``) is in that person's 待办; an open item offered to a role (``role``,
+    inside ``unit`` when set) and not yet claimed is in the 待认领 of everyone who holds that role there. Claiming
+    one makes the claimant its ``assignee`` (the role stays: releasing gives it back), so who holds an item is
+    always one column, the one column 待办 reads. The service that makes a step actionable opens its item and the service that does the step
     closes it, in their own transactions. The deadline is the linked due item's: it is never copied here.
     """
 
@@ -40,8 +41,6 @@ class WorkItem(models.Model):
                              verbose_name=_("角色"))
     unit = models.ForeignKey("workflows.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                              verbose_name=_("单位"))
-    claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name=_("认领人"))
     due_item = models.ForeignKey("workflows.DueItem", on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="work_items", verbose_name=_("期限"))
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.OPEN)
@@ -54,10 +53,13 @@ class WorkItem(models.Model):
         verbose_name = _("待办事项")
         verbose_name_plural = _("待办事项")
         indexes = [
-            models.Index(fields=["assignee"], name="work_inbox_idx", condition=models.Q(state="open")),
-            models.Index(fields=["claimed_by"], name="work_claimed_idx", condition=models.Q(state="open")),
-            models.Index(fields=["role", "unit"], name="work_queue_idx",
-                         condition=models.Q(state="open", assignee__isnull=True, claimed_by__isnull=True)),
+            # 待办 and 待认领 count, order and offer their filters from these indexes alone (index-only scans): the
+            # due item's key for the sort by its date (``DueItem``'s ``due_key_idx``), the id for the page, case type
+            # and step for the 类型 and 步骤 choices.
+            models.Index(fields=["assignee"], include=["due_item", "id", "case_type", "step"], name="work_inbox_idx",
+                         condition=models.Q(state="open")),
+            models.Index(fields=["role", "unit"], include=["due_item", "id", "case_type", "step"],
+                         name="work_queue_idx", condition=models.Q(state="open", assignee__isnull=True)),
             models.Index(fields=["case_type", "case_id"], name="work_case_idx"),
             models.Index(fields=["target_type", "target_id", "step"], name="work_target_idx"),
         ]
@@ -71,3 +73,8 @@ class WorkItem(models.Model):
 
     def __str__(self):
         return f"{self.title} · {self.case_label}"
+
+    @property
+    def claimed(self) -> bool:
+        """Offered to a role and taken by a person (who may give it back: 退回认领)."""
+        return bool(self.assignee_id and (self.role_id or self.unit_id))
