@@ -186,7 +186,8 @@ def proposal_submit(*, actor, proposal: Proposal) -> Proposal:
         proposal.timing, proposal.session = _timing(proposal.term, timezone.localdate(now))
         if proposal.kind in Proposal.PLENARY_ONLY_KINDS and proposal.timing != Proposal.Timing.PLENARY:
             raise ProposalError("plenary_only")
-    work.close_items(target=proposal, step=STEP_REVISE, actor=actor)
+    if proposal.status == ProposalStatus.RETURNED:  # only 退回修改 opens the proposer's revise step
+        work.close_items(target=proposal, step=STEP_REVISE, actor=actor)
     if proposal.kind == Proposal.Kind.JOINT:
         item = due.open_due_item(
             subject=proposal, purpose="cosign", title=_("联名确认：%(title)s") % {"title": proposal.title},

@@ -14,7 +14,7 @@ from bench import lifecycle
 # in the benchmark: one pair each way). Issue #14 asks for a mean of 12 and no step above 25; these are the way
 # there: lower a figure when a change cuts a statement.
 PINNED = {
-    "save_draft": 11, "submit": 20, "submit_joint": 19, "cosign_respond": 21, "review_stage": 21, "accept": 25,
+    "save_draft": 11, "submit": 19, "submit_joint": 18, "cosign_respond": 21, "review_stage": 21, "accept": 25,
     "assign": 22, "receive": 15, "receive_last": 16, "co_opinion": 14, "contact_log": 9, "reply_draft": 9,
     "reply_submit": 24, "reply_stage": 24, "evaluate_first": 19, "evaluate": 19, "conclude": 12,
 }
