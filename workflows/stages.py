@@ -730,8 +730,8 @@ def delegation_create(*, actor, principal, delegate, starts_on, ends_on, reason:
 
 @transaction.atomic
 def handover(*, actor, departing, successor, comment: str = "") -> int:
-    """工作交接: every open task, unit membership, role and grant of a departing person goes to the successor;
-    the account is then deactivated, its history kept."""
+    """工作交接: every open task, claimed step, unit membership, role and grant of a departing person goes to the
+    successor; the account is then deactivated, its history kept."""
     if not actor.is_superuser:
         raise PermissionDeniedError("permission_denied")
     if departing.pk == successor.pk or not successor.is_active:
@@ -758,10 +758,11 @@ def handover(*, actor, departing, successor, comment: str = "") -> int:
     for grant in AccessGrant.objects.filter(user=departing):
         AccessGrant.objects.get_or_create(user=successor, subject_type=grant.subject_type, subject_id=grant.subject_id,
                                           kind=grant.kind, defaults={"granted_by": actor, "reason": comment[:200]})
+    claimed = work.hand_over_claimed(departing=departing, successor=successor)
     departing.is_active = False
     departing.save(update_fields=["is_active"])
     audit.record(subject=departing, actor=actor, action="user.handed_over", comment=comment.strip(),
-                 changes={"successor": successor.get_username(), "tasks": moved})
+                 changes={"successor": successor.get_username(), "tasks": moved, "claimed": claimed})
     return moved
 
 

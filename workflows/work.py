@@ -188,6 +188,13 @@ def release(*, actor, item: WorkItem) -> WorkItem:
     return item
 
 
+def hand_over_claimed(*, departing, successor) -> int:
+    """工作交接: the steps the departing person claimed from a role's or unit's 待认领 go to the successor's 待办 (who
+    takes over those roles and units); returns how many."""
+    return WorkItem.objects.filter(assignee=departing, state=WorkItem.State.OPEN).exclude(
+        role__isnull=True, unit__isnull=True).update(assignee=successor)
+
+
 # --- reads --------------------------------------------------------------------------------------------------------
 
 

@@ -122,6 +122,22 @@ def test_a_handover_moves_the_open_item_to_the_successor(people):
     assert item_of(task).due_item == due_of(task)
 
 
+def test_a_handover_gives_the_successor_the_steps_the_departing_person_claimed(people):
+    run = start(people)
+    office = Group.objects.create(name="t_handover_office")
+    people["r1"].groups.add(office)
+    claimed = work.open_item(case=run.subject, step="t.assign", title="交办", link=run.case_link, role=office)
+    work.claim(actor=people["r1"], item=claimed)
+    successor = UserFactory(username="successor")
+
+    stages.handover(actor=people["admin"], departing=people["r1"], successor=successor)
+
+    assert WorkItem.objects.get(pk=claimed.pk).assignee == successor
+    assert claimed.pk in {item.pk for item in work.inbox(successor)}
+    event = AuditEvent.objects.get(action="user.handed_over")
+    assert event.changes["claimed"] == 1 and event.changes["tasks"] == 1
+
+
 # --- one deadline source -------------------------------------------------------------------------------------------
 
 
