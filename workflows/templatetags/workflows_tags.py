@@ -30,11 +30,11 @@ def due(due_at, provisional=False, done=False):
         return mark_safe('<span class="muted">—</span>')  # nosec B308  # a constant, no user input
     overdue = not done and due_at < timezone.now()
     note = ""
-    if not done:
+    if overdue:
+        note = _("（已逾期）")
+    elif not done:
         days_left = working_days_between(timezone.localdate(), timezone.localdate(due_at))
-        if overdue:
-            note = _("（已逾期）")
-        elif days_left == 0:
+        if days_left == 0:
             note = _("（今天到期）")
         else:
             note = ngettext("（剩 %(days)s 个工作日）", "（剩 %(days)s 个工作日）", days_left) % {"days": days_left}
