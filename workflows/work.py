@@ -305,8 +305,9 @@ def filter_choices(items: QuerySet) -> dict[str, list[tuple[str, str]]]:
     apps_of = {type_id: ContentType.objects.get_for_id(type_id).app_label for type_id in {t for t, _step in kinds}}
     unnamed = {step for _type_id, step in kinds
                if step_family(step) not in STEP_LABELS and not step_family(step).startswith("stage:")}
-    titles = dict(items.order_by().filter(step__in=unnamed).values_list("step").annotate(title=Min("title"))
-                  ) if unnamed else {}
+    titles = {}
+    if unnamed:
+        titles = dict(items.order_by().filter(step__in=unnamed).values_list("step").annotate(title=Min("title")))
     types, steps = {}, {}
     for type_id, step in sorted(kinds, key=lambda kind: (apps_of[kind[0]], kind[1])):
         app = apps_of[type_id]

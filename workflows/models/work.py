@@ -14,8 +14,9 @@ class WorkItem(models.Model):
     An open item held by a person (``assignee``) is in that person's 待办; an open item offered to a role (``role``,
     inside ``unit`` when set) and not yet claimed is in the 待认领 of everyone who holds that role there. Claiming
     one makes the claimant its ``assignee`` (the role stays: releasing gives it back), so who holds an item is
-    always one column, the one column 待办 reads. The service that makes a step actionable opens its item and the service that does the step
-    closes it, in their own transactions. The deadline is the linked due item's: it is never copied here.
+    always one column, the one 待办 reads. The service that makes a step actionable opens its item and the service
+    that does the step closes it, in their own transactions. The deadline is the linked due item's: it is never
+    copied here.
     """
 
     class State(models.TextChoices):
