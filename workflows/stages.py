@@ -758,7 +758,7 @@ def handover(*, actor, departing, successor, comment: str = "") -> int:
     for grant in AccessGrant.objects.filter(user=departing):
         AccessGrant.objects.get_or_create(user=successor, subject_type=grant.subject_type, subject_id=grant.subject_id,
                                           kind=grant.kind, defaults={"granted_by": actor, "reason": comment[:200]})
-    claimed = work.hand_over_claimed(departing=departing, successor=successor)
+    claimed = work.hand_over_claimed(actor=actor, departing=departing, successor=successor)
     departing.is_active = False
     departing.save(update_fields=["is_active"])
     audit.record(subject=departing, actor=actor, action="user.handed_over", comment=comment.strip(),

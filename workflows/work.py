@@ -26,6 +26,7 @@ from .models import Delegation, DueItem, UnitMembership, WorkItem
 audit.ACTION_LABELS.update({
     "work.claimed": gettext_lazy("认领"),
     "work.released": gettext_lazy("退回待认领"),
+    "work.handed_over": gettext_lazy("工作交接"),
 })
 
 
@@ -188,11 +189,18 @@ def release(*, actor, item: WorkItem) -> WorkItem:
     return item
 
 
-def hand_over_claimed(*, departing, successor) -> int:
+def hand_over_claimed(*, actor, departing, successor) -> int:
     """工作交接: the steps the departing person claimed from a role's or unit's 待认领 go to the successor's 待办 (who
-    takes over those roles and units); returns how many."""
-    return WorkItem.objects.filter(assignee=departing, state=WorkItem.State.OPEN).exclude(
-        role__isnull=True, unit__isnull=True).update(assignee=successor)
+    takes over those roles and units), each recorded on its case's timeline; returns how many."""
+    items = locks.children(WorkItem.objects.filter(assignee=departing, state=WorkItem.State.OPEN).exclude(
+        role__isnull=True, unit__isnull=True))
+    if not items:
+        return 0
+    WorkItem.objects.filter(pk__in=[item.pk for item in items]).update(assignee=successor)
+    changes = {"from": departing.get_username(), "to": successor.get_username()}
+    audit.record_many({"subject": item.case, "actor": actor, "action": "work.handed_over", "comment": item.title,
+                       "changes": changes} for item in items)
+    return len(items)
 
 
 # --- reads --------------------------------------------------------------------------------------------------------

@@ -136,6 +136,9 @@ def test_a_handover_gives_the_successor_the_steps_the_departing_person_claimed(p
     assert claimed.pk in {item.pk for item in work.inbox(successor)}
     event = AuditEvent.objects.get(action="user.handed_over")
     assert event.changes["claimed"] == 1 and event.changes["tasks"] == 1
+    on_case = AuditEvent.objects.get(action="work.handed_over")  # the case's timeline says who holds it now
+    assert (on_case.subject_id, on_case.comment) == (str(run.subject.pk), "交办")
+    assert on_case.changes == {"from": people["r1"].get_username(), "to": "successor"}
 
 
 # --- one deadline source -------------------------------------------------------------------------------------------
